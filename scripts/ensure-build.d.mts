@@ -1,0 +1,3 @@
+export declare const root: string
+export declare function sourceFingerprint(): string
+export declare function ensureBuilt(options?: { force?: boolean }): boolean

@@ -1,0 +1,222 @@
+import { randomBytes } from 'node:crypto'
+import { asc, eq, sql } from 'drizzle-orm'
+import type { Db } from '../database'
+import { surveys, type SurveyRow } from '../database/schema'
+import { AppError, badRequest, fieldErrorsFromZod, type FieldErrors } from '../utils/errors'
+import {
+  DEFAULT_MEALS,
+  MIN_AUTH_TOKEN_BITS,
+  SLUG_PATTERN,
+  surveyInputSchema,
+  type PublicSurveyEntry,
+  type SurveyAvailability,
+  type SurveyInput,
+  type SurveyState,
+} from '../../shared/schemas/survey'
+
+export const AUTH_TOKEN_DEFAULT_CHARSET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
+
+/** Looks a survey up by slug ignoring case. Anything that is not a valid slug matches nothing. */
+export function findSurveyBySlug(db: Db, slug: string): SurveyRow | undefined {
+  if (typeof slug !== 'string' || !SLUG_PATTERN.test(slug)) return undefined
+  return db.select().from(surveys).where(sql`lower(${surveys.slug}) = ${slug.toLowerCase()}`).get()
+}
+
+export function findSurveyById(db: Db, id: number): SurveyRow | undefined {
+  return db.select().from(surveys).where(eq(surveys.id, id)).get()
+}
+
+export function listSurveys(db: Db): SurveyRow[] {
+  return db.select().from(surveys).orderBy(asc(surveys.name), asc(surveys.id)).all()
+}
+
+/** Open access: anyone may self-register (generation allowed and no partner secret). */
+export function isOpenAccess(survey: Pick<SurveyRow, 'allowGenUsers' | 'genUserKey'>): boolean {
+  return survey.allowGenUsers && !survey.genUserKey
+}
+
+/** SPEC.md 7.1: dates win over the stored state. */
+export function effectiveState(survey: Pick<SurveyRow, 'state' | 'startDate' | 'endDate'>, now = new Date()): SurveyState {
+  if (survey.startDate && now < survey.startDate) return 'notStarted'
+  if (survey.endDate && now > survey.endDate) return 'completed'
+  return survey.state
+}
+
+export function surveyAvailability(survey: SurveyRow, now = new Date()): SurveyAvailability {
+  const state = effectiveState(survey, now)
+  const messages: Record<SurveyState, string | null> = {
+    active: null,
+    notStarted: survey.startDate && now < survey.startDate
+      ? `This survey has not started yet. It opens on ${survey.startDate.toISOString().slice(0, 10)}.`
+      : 'This survey has not started yet.',
+    suspended: survey.suspensionReason
+      ? `This survey is suspended: ${survey.suspensionReason}`
+      : 'This survey is suspended.',
+    completed: 'This survey has closed.',
+  }
+  return {
+    state,
+    suspensionReason: state === 'suspended' ? survey.suspensionReason : null,
+    acceptingRespondents: state === 'active',
+    message: messages[state],
+  }
+}
+
+/** Throws 403 with the reason when the survey does not accept respondents or recalls now. */
+export function assertSurveyActive(survey: SurveyRow, now = new Date()) {
+  const availability = surveyAvailability(survey, now)
+  if (!availability.acceptingRespondents) throw new AppError(403, availability.message ?? 'This survey is not active.')
+}
+
+export function listOpenSurveys(db: Db, now = new Date()): SurveyRow[] {
+  return listSurveys(db).filter(survey => isOpenAccess(survey) && effectiveState(survey, now) !== 'completed')
+}
+
+/** SPEC.md 5.1: the only view of a survey that unauthenticated clients get. */
+export function publicSurveyEntry(survey: SurveyRow): PublicSurveyEntry {
+  return {
+    id: String(survey.id),
+    slug: survey.slug,
+    name: survey.name,
+    localeId: survey.localeId,
+    originatingUrl: survey.originatingUrl,
+    supportEmail: survey.supportEmail,
+    openAccess: isOpenAccess(survey),
+    authCaptcha: survey.authCaptcha,
+    authModes: survey.authModes,
+  }
+}
+
+export function surveyMeals(survey: SurveyRow): string[] {
+  return survey.scheme.meals?.length ? survey.scheme.meals : DEFAULT_MEALS
+}
+
+/** What an administrator sees: everything but the write-only secrets, which are shown as set / not set. */
+export function adminSurveyView(survey: SurveyRow) {
+  const { genUserKey, webhookSecret, generatedUserCounter: _counter, ...rest } = survey
+  return {
+    ...rest,
+    id: String(survey.id),
+    startDate: survey.startDate?.toISOString() ?? null,
+    endDate: survey.endDate?.toISOString() ?? null,
+    createdAt: survey.createdAt.toISOString(),
+    updatedAt: survey.updatedAt.toISOString(),
+    genUserKeySet: Boolean(genUserKey),
+    webhookSecretSet: Boolean(webhookSecret),
+  }
+}
+export type AdminSurveyView = ReturnType<typeof adminSurveyView>
+
+export function generateWebhookSecret(): string {
+  return `whsec_${randomBytes(32).toString('base64')}`
+}
+
+const surveyDefaults = {
+  localeId: 'en_GB',
+  originatingUrl: null,
+  state: 'notStarted',
+  startDate: null,
+  endDate: null,
+  suspensionReason: null,
+  allowGenUsers: false,
+  genUserKey: null,
+  authCaptcha: false,
+  authModes: ['username', 'token'],
+  authUrlTokenLength: 32,
+  authUrlTokenCharset: null,
+  authUrlDomainOverride: null,
+  userPersonalIdentifiers: false,
+  userCustomFields: false,
+  maximumDailySubmissions: 3,
+  maximumTotalSubmissions: null,
+  minimumSubmissionInterval: 600,
+  feedbackEnabled: false,
+  allowedRedirectOrigins: [],
+  jwtPolicy: {},
+  scheme: {},
+  notifications: [],
+  webhookSecret: null,
+} satisfies Omit<Required<SurveyInput>, 'slug' | 'name' | 'supportEmail'>
+
+type MergedSurvey = Omit<Required<SurveyInput>, never>
+
+/** Rules that span fields, checked on the survey as it will be stored. */
+function crossFieldErrors(merged: Partial<MergedSurvey>, creating: boolean): FieldErrors {
+  const errors: FieldErrors = {}
+  if (creating && !merged.name) errors.name = { msg: 'is required for a new survey' }
+  if (creating && !merged.supportEmail) errors.supportEmail = { msg: 'is required for a new survey' }
+  if (merged.startDate && merged.endDate && merged.endDate <= merged.startDate)
+    errors.endDate = { msg: 'must be after startDate' }
+  const charsetSize = (merged.authUrlTokenCharset ?? AUTH_TOKEN_DEFAULT_CHARSET).length
+  const bits = (merged.authUrlTokenLength ?? 32) * Math.log2(charsetSize)
+  if (bits < MIN_AUTH_TOKEN_BITS) {
+    const field = merged.authUrlTokenCharset ? 'authUrlTokenCharset' : 'authUrlTokenLength'
+    errors[field] = { msg: `gives auth tokens of ${Math.floor(bits)} bits; at least ${MIN_AUTH_TOKEN_BITS} are needed (use a longer token or a larger charset)` }
+  }
+  if (merged.scheme?.redirect?.identifier && !/^[\w.-]+$/.test(merged.scheme.redirect.identifier))
+    errors['scheme.redirect.identifier'] = { msg: 'must be userId, username, authToken or a custom field name' }
+  return errors
+}
+
+function parseSurveyInputs(input: unknown): SurveyInput[] {
+  const list = Array.isArray(input) ? input : [input]
+  if (list.length === 0) throw badRequest('The survey file holds no survey.')
+  const parsed: SurveyInput[] = []
+  const errors: FieldErrors = {}
+  list.forEach((item, index) => {
+    const result = surveyInputSchema.safeParse(item)
+    const prefix = Array.isArray(input) ? String(index) : undefined
+    if (result.success) parsed.push(result.data)
+    else Object.assign(errors, fieldErrorsFromZod(result.error, prefix))
+  })
+  if (Object.keys(errors).length) throw badRequest('The survey is not valid.', errors)
+  const slugs = parsed.map(survey => survey.slug.toLowerCase())
+  const repeated = slugs.findIndex((slug, index) => slugs.indexOf(slug) !== index)
+  if (repeated !== -1) throw badRequest('The file names one survey twice.', { [`${repeated}.slug`]: { msg: 'repeats an earlier slug (slugs ignore case)' } })
+  return parsed
+}
+
+export interface UpsertResult {
+  survey: SurveyRow
+  created: boolean
+  /** Set when this call generated the survey's webhook secret: the only time it is ever shown. */
+  generatedWebhookSecret?: string
+}
+
+/**
+ * Creates or updates surveys by slug (ignoring case). Omitted fields keep their stored value, or the
+ * default for a new survey. Everything is validated before anything is written, and all surveys of one
+ * call are written in one transaction: a bad entry changes nothing.
+ */
+export function upsertSurveys(db: Db, input: unknown): UpsertResult[] {
+  const inputs = parseSurveyInputs(input)
+  const errors: FieldErrors = {}
+  const plans = inputs.map((survey, index) => {
+    const existing = findSurveyBySlug(db, survey.slug)
+    const merged = { ...(existing ?? surveyDefaults), ...survey } as Partial<MergedSurvey>
+    if (existing) merged.slug = existing.slug
+    let generatedWebhookSecret: string | undefined
+    if (!merged.webhookSecret && merged.notifications?.length) merged.webhookSecret = generatedWebhookSecret = generateWebhookSecret()
+    const prefix = Array.isArray(input) ? `${index}.` : ''
+    for (const [field, error] of Object.entries(crossFieldErrors(merged, !existing))) errors[prefix + field] = error
+    return { existing, merged, generatedWebhookSecret }
+  })
+  if (Object.keys(errors).length) throw badRequest('The survey is not valid.', errors)
+
+  return db.transaction((tx) => {
+    return plans.map(({ existing, merged, generatedWebhookSecret }) => {
+      const { slug: _slug, ...values } = merged
+      if (existing) {
+        const survey = tx.update(surveys).set(values).where(eq(surveys.id, existing.id)).returning().get()
+        return { survey, created: false, generatedWebhookSecret }
+      }
+      const survey = tx.insert(surveys).values({ ...values, slug: merged.slug!, name: merged.name!, supportEmail: merged.supportEmail! }).returning().get()
+      return { survey, created: true, generatedWebhookSecret }
+    })
+  }, { behavior: 'immediate' })
+}
+
+export function upsertSurvey(db: Db, input: unknown): UpsertResult {
+  if (Array.isArray(input)) throw badRequest('Expected one survey object.')
+  return upsertSurveys(db, input)[0]!
+}

@@ -1,0 +1,67 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fetch as serverFetch, getServerLogs, setup, startServer, stopServer, url } from '@nuxt/test-utils/e2e'
+import { afterAll } from 'vitest'
+import { openDatabase, type Db } from '../../server/database'
+import { root } from '../../scripts/ensure-build.mjs'
+
+export interface TestServer {
+  databasePath: string
+  /** A connection of the test's own to the server's database file, for seeding and reading rows. */
+  db: () => Db
+  restart: (env?: Record<string, string>) => Promise<void>
+  logs: () => Promise<string>
+}
+
+/**
+ * Runs the built server (built once by global-setup) on a fresh SQLite file for this test file.
+ * Nothing is mocked: requests go over HTTP to `node .output/server/index.mjs`.
+ */
+export async function useTestServer(env: Record<string, string> = {}, options: { prepare?: (databasePath: string) => void } = {}): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'gateway-test-'))
+  const databasePath = join(dir, 'gateway.db')
+  options.prepare?.(databasePath)
+  const serverEnv = { DATABASE_URL: databasePath, NUXT_SEED_DEMO: 'false', ...env }
+  await setup({
+    rootDir: root,
+    fixture: '',
+    build: false,
+    server: true,
+    browser: false,
+    nuxtConfig: { nitro: { output: { dir: join(root, '.output') } } },
+    env: serverEnv,
+  })
+  let connection: ReturnType<typeof openDatabase> | undefined
+  afterAll(() => {
+    connection?.sqlite.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  return {
+    databasePath,
+    db: () => (connection ??= openDatabase(databasePath)).db,
+    restart: async (extraEnv = {}) => {
+      await stopServer()
+      await startServer({ env: { ...serverEnv, ...extraEnv } })
+    },
+    logs: async () => getServerLogs().map(line => typeof line === 'string' ? line : JSON.stringify(line)).join('\n'),
+  }
+}
+
+export interface JsonResponse<T = unknown> { status: number, headers: Headers, body: T }
+
+/** A request to the test server; the body is parsed as JSON when the answer says it is JSON. */
+export async function request<T = any>(path: string, init: { method?: string, body?: unknown, headers?: Record<string, string>, rawBody?: string } = {}): Promise<JsonResponse<T>> {
+  const headers: Record<string, string> = { accept: path.startsWith('/api/') ? 'application/json' : 'text/html', ...init.headers }
+  let body: string | undefined = init.rawBody
+  if (init.body !== undefined) {
+    body = JSON.stringify(init.body)
+    headers['content-type'] ??= 'application/json'
+  }
+  const response = await serverFetch(path, { method: init.method ?? (body === undefined ? 'GET' : 'POST'), headers, body, redirect: 'manual' })
+  const text = await response.text()
+  const isJson = (response.headers.get('content-type') ?? '').includes('json')
+  return { status: response.status, headers: response.headers, body: (isJson && text ? JSON.parse(text) : text) as T }
+}
+
+export { url }
