@@ -118,3 +118,100 @@ export type SurveyRow = typeof surveys.$inferSelect
 export type NewSurveyRow = typeof surveys.$inferInsert
 export type RespondentRow = typeof respondents.$inferSelect
 export type UserRow = typeof users.$inferSelect
+
+/** A respondent's recall in progress (at most one active per respondent and survey). */
+export const recallSessions = sqliteTable('recall_sessions', {
+  id: text('id').primaryKey(),
+  surveyId: integer('survey_id').notNull().references(() => surveys.id, { onDelete: 'cascade' }),
+  userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  state: text('state', { enum: ['active', 'cancelled', 'submitted'] }).notNull().default('active'),
+  data: text('data', { mode: 'json' }).$type<unknown>().notNull().default(sql`'{}'`),
+  startTime: integer('start_time', { mode: 'timestamp_ms' }).notNull(),
+  endTime: integer('end_time', { mode: 'timestamp_ms' }),
+  ...timestamps,
+}, table => [
+  uniqueIndex('recall_sessions_one_active').on(table.surveyId, table.userId).where(sql`${table.state} = 'active'`),
+])
+
+export const submissions = sqliteTable('submissions', {
+  id: text('id').primaryKey(),
+  surveyId: integer('survey_id').notNull().references(() => surveys.id, { onDelete: 'cascade' }),
+  userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  sessionId: text('session_id').notNull(),
+  startTime: integer('start_time', { mode: 'timestamp_ms' }).notNull(),
+  endTime: integer('end_time', { mode: 'timestamp_ms' }).notNull(),
+  submissionTime: integer('submission_time', { mode: 'timestamp_ms' }).notNull(),
+  followUpUrl: text('follow_up_url'),
+}, table => [
+  uniqueIndex('submissions_session_unique').on(table.sessionId),
+  index('submissions_user_time_idx').on(table.surveyId, table.userId, table.submissionTime),
+])
+
+export const submissionMeals = sqliteTable('submission_meals', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  submissionId: text('submission_id').notNull().references(() => submissions.id, { onDelete: 'cascade' }),
+  position: integer('position').notNull(),
+  name: text('name').notNull(),
+  time: text('time'),
+  skipped: integer('skipped', { mode: 'boolean' }).notNull().default(false),
+}, table => [
+  index('submission_meals_submission_idx').on(table.submissionId),
+])
+
+export const submissionFoods = sqliteTable('submission_foods', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  mealId: integer('meal_id').notNull().references(() => submissionMeals.id, { onDelete: 'cascade' }),
+  position: integer('position').notNull(),
+  description: text('description').notNull(),
+  amount: text('amount'),
+  unit: text('unit'),
+  drink: integer('drink', { mode: 'boolean' }).notNull().default(false),
+}, table => [
+  index('submission_foods_meal_idx').on(table.mealId),
+])
+
+/**
+ * The outbox: every survey event, written in the same transaction as the change it reports.
+ * Deliveries (one per configured webhook target) are made from it by the notifications worker.
+ */
+export const surveyEvents = sqliteTable('survey_events', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  type: text('type').notNull(),
+  surveyId: integer('survey_id').notNull().references(() => surveys.id, { onDelete: 'cascade' }),
+  userId: integer('user_id').notNull(),
+  sessionId: text('session_id'),
+  submissionId: text('submission_id'),
+  createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull().$defaultFn(() => new Date()),
+}, table => [
+  index('survey_events_survey_idx').on(table.surveyId, table.createdAt),
+])
+
+export const webhookDeliveries = sqliteTable('webhook_deliveries', {
+  id: text('id').primaryKey(),
+  eventId: integer('event_id').notNull().references(() => surveyEvents.id, { onDelete: 'cascade' }),
+  surveyId: integer('survey_id').notNull().references(() => surveys.id, { onDelete: 'cascade' }),
+  userId: integer('user_id').notNull(),
+  url: text('url').notNull(),
+  status: text('status', { enum: ['pending', 'delivered', 'failed'] }).notNull().default('pending'),
+  attempts: integer('attempts').notNull().default(0),
+  nextAttemptAt: integer('next_attempt_at', { mode: 'timestamp_ms' }).notNull(),
+  lockedUntil: integer('locked_until', { mode: 'timestamp_ms' }),
+  lastError: text('last_error'),
+  createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull().$defaultFn(() => new Date()),
+  deliveredAt: integer('delivered_at', { mode: 'timestamp_ms' }),
+}, table => [
+  index('webhook_deliveries_due_idx').on(table.status, table.nextAttemptAt),
+  index('webhook_deliveries_user_idx').on(table.userId, table.createdAt),
+])
+
+export const webhookAttempts = sqliteTable('webhook_attempts', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  deliveryId: text('delivery_id').notNull().references(() => webhookDeliveries.id, { onDelete: 'cascade' }),
+  startedAt: integer('started_at', { mode: 'timestamp_ms' }).notNull(),
+  durationMs: integer('duration_ms').notNull(),
+  statusCode: integer('status_code'),
+  error: text('error'),
+  responseSnippet: text('response_snippet'),
+}, table => [
+  index('webhook_attempts_delivery_idx').on(table.deliveryId),
+])

@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto'
+import { and, eq, isNull } from 'drizzle-orm'
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose'
+import type { Db, Tx } from '../database'
+import { refreshSessions, type RespondentRow, type SurveyRow } from '../database/schema'
+import { AppError, unauthorized } from '../utils/errors'
+import { randomToken, sha256 } from '../utils/tokens'
+import { findRespondentById, type RespondentRecord } from './respondents'
+import { findSurveyById } from './surveys'
+
+export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60
+export const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600
+export const REFRESH_COOKIE = 'rg_refresh'
+const ACCESS_AUDIENCE = 'respondent'
+const ISSUER = 'respondent-gateway'
+
+const secretKey = (secret: string) => new TextEncoder().encode(secret)
+
+export interface AccessClaims { respondentId: number, userId: number, surveyId: number, surveySlug: string }
+
+/** A 15-minute access token for one respondent in one survey. */
+export function issueAccessToken(secret: string, respondent: RespondentRow, survey: SurveyRow): Promise<string> {
+  return new SignJWT({ uid: respondent.userId, sid: survey.id, survey: survey.slug })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(String(respondent.id))
+    .setIssuer(ISSUER)
+    .setAudience(ACCESS_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(`${ACCESS_TOKEN_TTL_SECONDS}s`)
+    .sign(secretKey(secret))
+}
+
+export async function verifyAccessToken(secret: string, token: string): Promise<AccessClaims> {
+  try {
+    const { payload } = await jwtVerify(token, secretKey(secret), { algorithms: ['HS256'], issuer: ISSUER, audience: ACCESS_AUDIENCE })
+    const respondentId = Number(payload.sub)
+    if (!Number.isSafeInteger(respondentId) || typeof payload.sid !== 'number' || typeof payload.uid !== 'number' || typeof payload.survey !== 'string')
+      throw unauthorized('The access token is not valid.')
+    return { respondentId, userId: payload.uid, surveyId: payload.sid, surveySlug: payload.survey }
+  }
+  catch (error) {
+    if (error instanceof AppError) throw error
+    if (error instanceof joseErrors.JWTExpired) throw unauthorized('The access token has expired.')
+    throw unauthorized('The access token is not valid.')
+  }
+}
+
+export interface IssuedRefreshToken { token: string, expiresAt: Date }
+
+function storeRefreshToken(db: Db | Tx, respondentId: number, familyId: string, now: Date): IssuedRefreshToken {
+  const token = randomToken(32)
+  const expiresAt = new Date(now.getTime() + REFRESH_TOKEN_TTL_SECONDS * 1000)
+  db.insert(refreshSessions).values({ familyId, respondentId, tokenHash: sha256(token), expiresAt, createdAt: now }).run()
+  return { token, expiresAt }
+}
+
+/** A new sign-in: a new refresh-token family. */
+export function startRefreshSession(db: Db, respondentId: number, now = new Date()): IssuedRefreshToken {
+  return storeRefreshToken(db, respondentId, randomUUID(), now)
+}
+
+export interface RotatedSession { record: RespondentRecord, survey: SurveyRow, refresh: IssuedRefreshToken }
+
+/**
+ * Exchanges a refresh token for a new one in the same family. A token that was already rotated is
+ * being replayed — stolen, or a copy: the whole family is revoked and both holders must sign in again.
+ */
+export function rotateRefreshToken(db: Db, token: string | undefined, now = new Date()): RotatedSession {
+  if (!token || token.length > 128) throw unauthorized('No valid session. Please sign in again.')
+  const result = db.transaction((tx) => {
+    const session = tx.select().from(refreshSessions).where(eq(refreshSessions.tokenHash, sha256(token))).get()
+    if (!session || session.revokedAt || session.expiresAt <= now) return { error: 'invalid' as const }
+    if (session.rotatedAt) {
+      tx.update(refreshSessions).set({ revokedAt: now })
+        .where(and(eq(refreshSessions.familyId, session.familyId), isNull(refreshSessions.revokedAt))).run()
+      return { error: 'reused' as const }
+    }
+    tx.update(refreshSessions).set({ rotatedAt: now }).where(eq(refreshSessions.id, session.id)).run()
+    return { session, refresh: storeRefreshToken(tx, session.respondentId, session.familyId, now) }
+  }, { behavior: 'immediate' })
+  if ('error' in result) {
+    throw unauthorized(result.error === 'reused'
+      ? 'This session was ended because its refresh token was used twice. Please sign in again.'
+      : 'No valid session. Please sign in again.')
+  }
+  const record = findRespondentById(db, result.session.respondentId)
+  const survey = record && findSurveyById(db, record.respondent.surveyId)
+  if (!record || !survey || record.user.disabled) {
+    revokeRefreshFamily(db, result.session.familyId, now)
+    throw unauthorized('No valid session. Please sign in again.')
+  }
+  return { record, survey, refresh: result.refresh }
+}
+
+export function revokeRefreshFamily(db: Db, familyId: string, now = new Date()) {
+  db.update(refreshSessions).set({ revokedAt: now })
+    .where(and(eq(refreshSessions.familyId, familyId), isNull(refreshSessions.revokedAt))).run()
+}
+
+/** Logout: ends the session the token belongs to (its whole family). Unknown tokens are ignored. */
+export function revokeRefreshToken(db: Db, token: string | undefined, now = new Date()) {
+  if (!token || token.length > 128) return
+  const session = db.select().from(refreshSessions).where(eq(refreshSessions.tokenHash, sha256(token))).get()
+  if (session) revokeRefreshFamily(db, session.familyId, now)
+}

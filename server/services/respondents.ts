@@ -1,0 +1,138 @@
+import { and, eq } from 'drizzle-orm'
+import type { Db, Tx } from '../database'
+import { respondents, userCustomFields, usedTokenIds, users, type RespondentRow, type SurveyRow, type UserRow } from '../database/schema'
+import type { CreateUserClaims, CreateUserResponse, CustomFieldInput } from '../../shared/schemas/respondent'
+import { forbidden } from '../utils/errors'
+import { hashPassword } from '../utils/passwords'
+import { randomString } from '../utils/tokens'
+import { AUTH_TOKEN_DEFAULT_CHARSET } from './surveys'
+
+export interface RespondentRecord { respondent: RespondentRow, user: UserRow }
+
+export function findRespondent(db: Db | Tx, surveyId: number, username: string): RespondentRecord | undefined {
+  const row = db.select({ respondent: respondents, user: users }).from(respondents)
+    .innerJoin(users, eq(users.id, respondents.userId))
+    .where(and(eq(respondents.surveyId, surveyId), eq(respondents.username, username))).get()
+  return row ?? undefined
+}
+
+export function findRespondentByAuthToken(db: Db, authToken: string): RespondentRecord | undefined {
+  return db.select({ respondent: respondents, user: users }).from(respondents)
+    .innerJoin(users, eq(users.id, respondents.userId))
+    .where(eq(respondents.authToken, authToken)).get() ?? undefined
+}
+
+export function findRespondentById(db: Db, respondentId: number): RespondentRecord | undefined {
+  return db.select({ respondent: respondents, user: users }).from(respondents)
+    .innerJoin(users, eq(users.id, respondents.userId))
+    .where(eq(respondents.id, respondentId)).get() ?? undefined
+}
+
+export function customFieldsOf(db: Db | Tx, userId: number) {
+  return db.select({ name: userCustomFields.name, value: userCustomFields.value, public: userCustomFields.public })
+    .from(userCustomFields).where(eq(userCustomFields.userId, userId)).orderBy(userCustomFields.name).all()
+}
+
+/** A fresh auth token in the survey's length and charset (CSPRNG; the survey settings guarantee ≥128 bits). */
+export function generateAuthToken(survey: Pick<SurveyRow, 'authUrlTokenLength' | 'authUrlTokenCharset'>): string {
+  return randomString(survey.authUrlTokenLength, survey.authUrlTokenCharset ?? AUTH_TOKEN_DEFAULT_CHARSET)
+}
+
+function isUniqueViolation(error: unknown, column?: string): boolean {
+  const { code, message } = error as { code?: string, message?: string }
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' && (!column || String(message).includes(column))
+}
+
+function replaceCustomFields(tx: Tx, userId: number, fields: CustomFieldInput[]) {
+  tx.delete(userCustomFields).where(eq(userCustomFields.userId, userId)).run()
+  if (fields.length) {
+    tx.insert(userCustomFields).values(fields.map(field => ({ userId, name: field.name, value: field.value as string, public: field.public ?? false }))).run()
+  }
+}
+
+export interface NewRespondent {
+  username: string
+  passwordHash?: string | null
+  name?: string | null
+  customFields?: CustomFieldInput[]
+  redirectUrl?: string | null
+}
+
+/**
+ * Inserts a user and their respondent alias inside the caller's transaction. The auth token is drawn
+ * again on the (astronomically unlikely) collision with another respondent's.
+ */
+export function insertRespondent(tx: Tx, survey: SurveyRow, input: NewRespondent): RespondentRecord {
+  const user = tx.insert(users).values({ name: input.name ?? null }).returning().get()
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const respondent = tx.insert(respondents).values({
+        surveyId: survey.id,
+        userId: user.id,
+        username: input.username,
+        passwordHash: input.passwordHash ?? null,
+        authToken: generateAuthToken(survey),
+        redirectUrl: input.redirectUrl ?? null,
+      }).returning().get()
+      if (input.customFields?.length) replaceCustomFields(tx, user.id, input.customFields)
+      return { respondent, user }
+    }
+    catch (error) {
+      if (attempt < 3 && isUniqueViolation(error, 'auth_token')) continue
+      throw error
+    }
+  }
+}
+
+export interface PartnerCreateOptions {
+  /** Remember this single-use token id (same transaction); a replay is refused. */
+  jti?: { value: string, expiresAt: Date }
+}
+
+function rememberTokenId(tx: Tx, survey: SurveyRow, jti: NonNullable<PartnerCreateOptions['jti']>) {
+  const inserted = tx.insert(usedTokenIds).values({ surveyId: survey.id, jti: jti.value, expiresAt: jti.expiresAt })
+    .onConflictDoNothing().returning().get()
+  if (!inserted) throw forbidden('token already used (jti): this survey accepts each token once', { jti: { msg: 'token already used' } })
+}
+
+/**
+ * SPEC.md 5.4: create the respondent for a verified partner token, or return the existing one
+ * (idempotent). Only the claims the token carries are updated; a password never changes an existing one.
+ */
+export async function createOrUpdateFromPartner(db: Db, survey: SurveyRow, claims: CreateUserClaims, options: PartnerCreateOptions = {}): Promise<CreateUserResponse> {
+  const keepName = survey.userPersonalIdentifiers
+  const keepCustomFields = survey.userCustomFields
+  // Hash only when the username is new: the hash is the costly part and an existing password never changes.
+  const passwordHash = claims.password && !findRespondent(db, survey.id, claims.username)
+    ? await hashPassword(claims.password)
+    : undefined
+
+  const record = db.transaction((tx) => {
+    if (options.jti) rememberTokenId(tx, survey, options.jti)
+    const existing = findRespondent(tx, survey.id, claims.username)
+    if (existing) {
+      if (existing.user.disabled) throw forbidden('This respondent account is disabled.')
+      if (keepName && claims.name !== undefined) tx.update(users).set({ name: claims.name }).where(eq(users.id, existing.user.id)).run()
+      if (keepCustomFields && claims.customFields !== undefined) replaceCustomFields(tx, existing.user.id, claims.customFields)
+      if (claims.redirectUrl !== undefined) tx.update(respondents).set({ redirectUrl: claims.redirectUrl }).where(eq(respondents.id, existing.respondent.id)).run()
+      return findRespondent(tx, survey.id, claims.username)!
+    }
+    return insertRespondent(tx, survey, {
+      username: claims.username,
+      passwordHash,
+      name: keepName ? claims.name : undefined,
+      customFields: keepCustomFields ? claims.customFields : undefined,
+      redirectUrl: claims.redirectUrl,
+    })
+  }, { behavior: 'immediate' })
+
+  const response: CreateUserResponse = {
+    userId: String(record.user.id),
+    username: record.respondent.username,
+    authToken: record.respondent.authToken,
+  }
+  if (record.respondent.redirectUrl) response.redirectUrl = record.respondent.redirectUrl
+  if (keepName && record.user.name !== null) response.name = record.user.name
+  if (keepCustomFields) response.customFields = customFieldsOf(db, record.user.id)
+  return response
+}

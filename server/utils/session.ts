@@ -1,0 +1,61 @@
+import { deleteCookie, getCookie, getRequestHeader, getRequestProtocol, setCookie, type H3Event } from 'h3'
+import { useDb } from '../database'
+import type { SurveyRow } from '../database/schema'
+import { issueAccessToken, REFRESH_COOKIE, startRefreshSession, verifyAccessToken, type AccessClaims, type IssuedRefreshToken } from '../services/auth'
+import { findRespondentById, type RespondentRecord } from '../services/respondents'
+import { findSurveyBySlug } from '../services/surveys'
+import { resolveAuthSecret } from '../services/settings'
+import { forbidden, notFound, unauthorized } from './errors'
+
+let cachedSecret: string | undefined
+
+export function useAuthSecret(): string {
+  cachedSecret ??= resolveAuthSecret(useDb(), useRuntimeConfig().authSecret)
+  return cachedSecret
+}
+
+function isHttps(event: H3Event): boolean {
+  return getRequestProtocol(event, { xForwardedProto: Number(useRuntimeConfig().trustProxy) > 0 }) === 'https'
+}
+
+export function setRefreshCookie(event: H3Event, refresh: IssuedRefreshToken) {
+  setCookie(event, REFRESH_COOKIE, refresh.token, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: isHttps(event),
+    path: '/api/auth',
+    expires: refresh.expiresAt,
+  })
+}
+
+export function clearRefreshCookie(event: H3Event) {
+  deleteCookie(event, REFRESH_COOKIE, { httpOnly: true, sameSite: 'lax', secure: isHttps(event), path: '/api/auth' })
+}
+
+export const readRefreshCookie = (event: H3Event) => getCookie(event, REFRESH_COOKIE)
+
+/** Signs the respondent in: a new refresh-token family in the cookie, an access token in the answer. */
+export async function signIn(event: H3Event, record: RespondentRecord, survey: SurveyRow) {
+  setRefreshCookie(event, startRefreshSession(useDb(), record.respondent.id))
+  return { accessToken: await issueAccessToken(useAuthSecret(), record.respondent, survey) }
+}
+
+export interface RespondentContext { claims: AccessClaims, record: RespondentRecord, survey: SurveyRow }
+
+/**
+ * The respondent behind `Authorization: Bearer <access token>` on a survey route: 401 without a valid
+ * token (or for a disabled account), 403 when the token belongs to another survey.
+ */
+export async function requireRespondent(event: H3Event, slug: string): Promise<RespondentContext> {
+  const header = getRequestHeader(event, 'authorization') ?? ''
+  const match = /^Bearer\s+(\S+)$/i.exec(header)
+  if (!match) throw unauthorized('Sign in first: send the access token as "Authorization: Bearer <token>".')
+  const claims = await verifyAccessToken(useAuthSecret(), match[1]!)
+  const db = useDb()
+  const survey = findSurveyBySlug(db, slug)
+  if (!survey) throw notFound('Survey not found.')
+  if (survey.id !== claims.surveyId) throw forbidden('This access token is for another survey.')
+  const record = findRespondentById(db, claims.respondentId)
+  if (!record || record.user.disabled || record.respondent.surveyId !== survey.id) throw unauthorized('This account cannot sign in.')
+  return { claims, record, survey }
+}
