@@ -2,6 +2,17 @@ import { cpSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Nitro, NitroConfig } from 'nitropack'
 
+const tokenInAddress = { 'referrer-policy': 'no-referrer', 'cache-control': 'no-store' }
+// Pages behind a respondent session render in the browser (the access token lives only there);
+// pages whose address carries a token never leak it through Referer or caches.
+const routeRules: Record<string, { ssr?: boolean, headers?: Record<string, string> }> = {
+  '/a/**': { ssr: false, headers: tokenInAddress },
+  '/*/create-user/**': { ssr: false, headers: tokenInAddress },
+  '/*/home': { ssr: false },
+  '/*/recall': { ssr: false },
+  '/*/feedback': { ssr: false },
+}
+
 // Every runtime value is here; each is overridable by its NUXT_… environment variable
 // (NUXT_AUTH_SECRET → authSecret, NUXT_PUBLIC_ORIGIN → public.origin, …). See the README.
 export default defineNuxtConfig({
@@ -36,6 +47,7 @@ export default defineNuxtConfig({
       appName: 'Respondent Gateway',
     },
   },
+  routeRules,
   compatibilityDate: '2025-07-15',
   typescript: {
     strict: true,

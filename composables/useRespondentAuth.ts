@@ -1,0 +1,96 @@
+import type { FetchOptions } from 'ofetch'
+
+interface AuthState { accessToken: string | null, surveySlug: string | null }
+export interface ApiErrorBody { statusCode: number, message: string, errors?: Record<string, { msg: string }> }
+export type LoginResult = { ok: true } | { ok: false, challenge: true }
+
+/** The survey the access token is for (read, not verified: the server verifies it on every call). */
+function surveyOfToken(accessToken: string): string | null {
+  try {
+    const payload = JSON.parse(atob(accessToken.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')))
+    return typeof payload.survey === 'string' ? payload.survey : null
+  }
+  catch {
+    return null
+  }
+}
+
+let refreshing: Promise<boolean> | null = null
+
+/**
+ * The respondent's session on the client: the access token lives only in memory; the HttpOnly refresh
+ * cookie (path /api/auth) renews it, so a reload keeps the respondent signed in.
+ */
+export function useRespondentAuth() {
+  const state = useState<AuthState>('respondent-auth', () => ({ accessToken: null, surveySlug: null }))
+
+  function accept(accessToken: string) {
+    state.value = { accessToken, surveySlug: surveyOfToken(accessToken) }
+  }
+
+  /** One refresh at a time: a rotated refresh token presented twice would end the session. */
+  function refresh(): Promise<boolean> {
+    refreshing ??= $fetch<{ accessToken: string }>('/api/auth/refresh', { method: 'POST' })
+      .then(({ accessToken }) => {
+        accept(accessToken)
+        return true
+      })
+      .catch(() => {
+        state.value = { accessToken: null, surveySlug: null }
+        return false
+      })
+      .finally(() => {
+        refreshing = null
+      })
+    return refreshing
+  }
+
+  const sameSurvey = (slug: string) => state.value.surveySlug?.toLowerCase() === slug.toLowerCase()
+
+  /** Signed in to this survey (renewing the access token through the cookie when needed)? */
+  async function ensureSession(slug: string): Promise<boolean> {
+    if (state.value.accessToken && sameSurvey(slug)) return true
+    return (await refresh()) && sameSurvey(slug)
+  }
+
+  async function loginWithToken(token: string, captcha?: string): Promise<LoginResult> {
+    const answer = await $fetch<{ accessToken?: string, provider?: string }>('/api/auth/login/token', { method: 'POST', body: { token, captcha } })
+    if (!answer.accessToken) return { ok: false, challenge: true }
+    accept(answer.accessToken)
+    return { ok: true }
+  }
+
+  async function loginWithPassword(survey: string, username: string, password: string, captcha?: string): Promise<LoginResult> {
+    const answer = await $fetch<{ accessToken?: string, provider?: string }>('/api/auth/login/alias', { method: 'POST', body: { survey, username, password, captcha } })
+    if (!answer.accessToken) return { ok: false, challenge: true }
+    accept(answer.accessToken)
+    return { ok: true }
+  }
+
+  async function logout() {
+    await $fetch('/api/auth/logout', { method: 'POST' }).catch(() => undefined)
+    state.value = { accessToken: null, surveySlug: null }
+  }
+
+  /** A call to the respondent API with the access token, renewed once on 401. */
+  async function api<T>(path: string, options: FetchOptions<'json'> = {}): Promise<T> {
+    const call = () => $fetch<T>(path, { ...options, headers: { ...options.headers as Record<string, string>, authorization: `Bearer ${state.value.accessToken}` } } as never) as Promise<T>
+    try {
+      return await call()
+    }
+    catch (error) {
+      if ((error as { statusCode?: number }).statusCode !== 401 || !(await refresh())) throw error
+      return call()
+    }
+  }
+
+  return { state, accept, refresh, ensureSession, loginWithToken, loginWithPassword, logout, api, sameSurvey }
+}
+
+/** The JSON error body of a failed $fetch, when the server sent one. */
+export function apiError(error: unknown): ApiErrorBody | undefined {
+  const data = (error as { data?: unknown }).data
+  if (data && typeof data === 'object' && 'statusCode' in data) return data as ApiErrorBody
+  const statusCode = (error as { statusCode?: number }).statusCode
+  return statusCode ? { statusCode, message: (error as Error).message } : undefined
+}

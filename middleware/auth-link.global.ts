@@ -1,0 +1,24 @@
+// `?auth=<token>` on /{slug}, /{slug}/home, /{slug}/recall, /{slug}/feedback: sign in with the token,
+// then drop it from the address bar (replace, so it is not kept in history either).
+export default defineNuxtRouteMiddleware(async (to) => {
+  if (import.meta.server) return
+  const auth = to.query.auth
+  if (typeof auth !== 'string' || !auth) return
+  const slug = typeof to.params.slug === 'string' ? to.params.slug : undefined
+  if (!slug) return
+  const { auth: _dropped, ...query } = to.query
+  const { loginWithToken } = useRespondentAuth()
+  const notice = useState<string | null>('respondent-notice', () => null)
+  try {
+    await loginWithToken(auth)
+  }
+  catch (error) {
+    const body = apiError(error)
+    notice.value = body?.statusCode === 429
+      ? body.message
+      : 'This sign-in link is not valid. Please use the latest link you were sent, or contact the study team.'
+    return navigateTo({ path: `/${slug}`, query }, { replace: true })
+  }
+  const path = to.path.replace(/\/+$/, '') === `/${slug}` ? `/${slug}/home` : to.path
+  return navigateTo({ path, query }, { replace: true })
+})
