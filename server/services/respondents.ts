@@ -1,6 +1,6 @@
-import { and, eq } from 'drizzle-orm'
+import { and, eq, sql } from 'drizzle-orm'
 import type { Db, Tx } from '../database'
-import { respondents, userCustomFields, usedTokenIds, users, type RespondentRow, type SurveyRow, type UserRow } from '../database/schema'
+import { respondents, surveys, userCustomFields, usedTokenIds, users, type RespondentRow, type SurveyRow, type UserRow } from '../database/schema'
 import type { CreateUserClaims, CreateUserResponse, CustomFieldInput } from '../../shared/schemas/respondent'
 import { forbidden } from '../utils/errors'
 import { hashPassword } from '../utils/passwords'
@@ -135,4 +135,28 @@ export async function createOrUpdateFromPartner(db: Db, survey: SurveyRow, claim
   if (keepName && record.user.name !== null) response.name = record.user.name
   if (keepCustomFields) response.customFields = customFieldsOf(db, record.user.id)
   return response
+}
+
+/** Generated passwords avoid characters that look alike (I/l/1, O/o/0) so they can be copied by hand. */
+export const GENERATED_PASSWORD_CHARSET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789'
+export const GENERATED_PASSWORD_LENGTH = 12
+
+/**
+ * SPEC.md 5.3: a new respondent with the survey's stored slug plus the next number of its counter as
+ * username and a random password, shown once and stored only hashed. The counter is bumped inside the
+ * insert's transaction, so concurrent calls never share a number; a number taken by a username someone
+ * chose is skipped.
+ */
+export async function generateRespondent(db: Db, survey: SurveyRow): Promise<{ username: string, password: string, record: RespondentRecord }> {
+  const password = randomString(GENERATED_PASSWORD_LENGTH, GENERATED_PASSWORD_CHARSET)
+  const passwordHash = await hashPassword(password)
+  const record = db.transaction((tx) => {
+    for (;;) {
+      const { counter } = tx.update(surveys).set({ generatedUserCounter: sql`${surveys.generatedUserCounter} + 1` })
+        .where(eq(surveys.id, survey.id)).returning({ counter: surveys.generatedUserCounter }).get()!
+      const username = `${survey.slug}${counter}`
+      if (!findRespondent(tx, survey.id, username)) return insertRespondent(tx, survey, { username, passwordHash })
+    }
+  }, { behavior: 'immediate' })
+  return { username: record.respondent.username, password, record }
 }

@@ -1,0 +1,24 @@
+import { z } from 'zod'
+import { useDb } from '../../../database'
+import { registerRespondent } from '../../../services/registration'
+import { findSurveyBySlug } from '../../../services/surveys'
+import { captchaField } from '../../../../shared/schemas/respondent'
+import { captchaConfig, requestIp } from '../../../utils/context'
+import { notFound } from '../../../utils/errors'
+import { readValidatedJson, routerParam } from '../../../utils/request'
+
+const bodySchema = z.object({ captcha: captchaField })
+
+export default defineEventHandler(async (event) => {
+  const { captcha } = await readValidatedJson(event, bodySchema)
+  const db = useDb()
+  const survey = findSurveyBySlug(db, routerParam(event, 'slug'))
+  if (!survey) throw notFound('Survey not found.')
+  const { generateUserRateLimit: limits } = useRuntimeConfig()
+  return registerRespondent(db, survey, captcha, {
+    ip: requestIp(event),
+    captcha: captchaConfig(),
+    successLimit: { max: Number(limits.max), windowSeconds: Number(limits.windowSeconds) },
+    failureLimit: { max: Number(limits.failedMax), windowSeconds: Number(limits.windowSeconds) },
+  })
+})
