@@ -10,7 +10,9 @@ export default defineNuxtRouteMiddleware(async (to) => {
   const { loginWithToken } = useRespondentAuth()
   const notice = useState<string | null>('respondent-notice', () => null)
   try {
-    await loginWithToken(auth)
+    const result = await loginWithToken(auth)
+    // The survey wants a captcha first: the /a/ page asks for it (and drops the token from the address again).
+    if (!result.ok) return navigateTo(`/a/${encodeURIComponent(auth)}`, { replace: true })
   }
   catch (error) {
     const body = apiError(error)

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eq } from 'drizzle-orm'
 import { respondents } from '../../server/database/schema'
 import { GENERATED_PASSWORD_CHARSET } from '../../server/services/respondents'
-import { upsertSurveys } from '../../server/services/surveys'
+import { createOrUpdateFromPartner } from '../../server/services/respondents'
+import { findSurveyBySlug, upsertSurveys } from '../../server/services/surveys'
 import { PASSING_RESPONSE, SLOW_RESPONSE, startFakeHcaptcha } from '../support/fake-hcaptcha'
 import { request, useTestServer } from '../support/server'
 
@@ -121,6 +122,23 @@ describe('login challenge on a survey with authCaptcha', () => {
     const solved = await login({ captcha: PASSING_RESPONSE })
     expect(solved.status).toBe(200)
     expect(solved.body).toHaveProperty('accessToken')
+  })
+
+  it('challenges a sign-in by auth token the same way', async () => {
+    const db = server.db()
+    const { authToken } = await createOrUpdateFromPartner(db, findSurveyBySlug(db, 'guarded')!, { username: 'linked' })
+    const challenge = await request('/api/auth/login/token', { method: 'POST', body: { token: authToken } })
+    expect(challenge.body).toEqual({ surveyId: 'guarded', provider: 'captcha' })
+    const solved = await request('/api/auth/login/token', { method: 'POST', body: { token: authToken, captcha: PASSING_RESPONSE } })
+    expect(solved.body).toHaveProperty('accessToken')
+  })
+
+  it('refuses a captcha solved for another hostname when NUXT_CAPTCHA_HOSTNAME is set', async () => {
+    await server.restart({ NUXT_CAPTCHA_HOSTNAME: 'survey.example.org' })
+    const response = await generate('open', { captcha: PASSING_RESPONSE }, freshIp())
+    expect(response.status).toBe(400)
+    expect(response.body.errors.captcha.msg).toMatch(/another site/)
+    await server.restart()
   })
 
   it('tells the pages which captcha to show, without the secret', async () => {
