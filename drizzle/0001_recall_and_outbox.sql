@@ -58,6 +58,7 @@ CREATE TABLE `survey_events` (
 	`user_id` integer NOT NULL,
 	`session_id` text,
 	`submission_id` text,
+	`payload` text NOT NULL,
 	`created_at` integer NOT NULL,
 	FOREIGN KEY (`survey_id`) REFERENCES `surveys`(`id`) ON UPDATE no action ON DELETE cascade
 );

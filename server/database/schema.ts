@@ -181,6 +181,8 @@ export const surveyEvents = sqliteTable('survey_events', {
   userId: integer('user_id').notNull(),
   sessionId: text('session_id'),
   submissionId: text('submission_id'),
+  /** The webhook body, fixed when the event happens so every retry sends the same bytes. */
+  payload: text('payload').notNull(),
   createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull().$defaultFn(() => new Date()),
 }, table => [
   index('survey_events_survey_idx').on(table.surveyId, table.createdAt),

@@ -1,6 +1,13 @@
-import { and, count, desc, eq, gte } from 'drizzle-orm'
-import type { Db } from '../database'
-import { submissions, type SurveyRow } from '../database/schema'
+import { randomUUID } from 'node:crypto'
+import { and, asc, count, desc, eq, gte, inArray } from 'drizzle-orm'
+import type { Db, Tx } from '../database'
+import { recallSessions, submissionFoods, submissionMeals, submissions, type SurveyRow } from '../database/schema'
+import { recallDraftSchema, type RecallDraft, type RecallSessionView, type SubmissionRequest, type SubmissionResult } from '../../shared/schemas/recall'
+import type { NotificationType } from '../../shared/schemas/survey'
+import { conflict, forbidden, notFound } from '../utils/errors'
+import { followUpUrl } from './follow-up'
+import { recordEvent } from './notifications'
+import { customFieldsOf, type RespondentRecord } from './respondents'
 import { effectiveState } from './surveys'
 
 export interface SubmissionStatus {
@@ -18,7 +25,7 @@ export interface SubmissionStatus {
 const startOfUtcDay = (now: Date) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()))
 
 /** SPEC.md 7.1: the survey's state and the respondent's daily, total and interval limits, as the server enforces them. */
-export function submissionStatus(db: Db, survey: SurveyRow, userId: number, now = new Date()): SubmissionStatus {
+export function submissionStatus(db: Db | Tx, survey: SurveyRow, userId: number, now = new Date()): SubmissionStatus {
   const mine = and(eq(submissions.surveyId, survey.id), eq(submissions.userId, userId))
   const total = db.select({ n: count() }).from(submissions).where(mine).get()!.n
   const today = db.select({ n: count() }).from(submissions).where(and(mine, gte(submissions.submissionTime, startOfUtcDay(now)))).get()!.n
@@ -47,4 +54,159 @@ export function submissionStatus(db: Db, survey: SurveyRow, userId: number, now 
     nextSubmissionAt: nextSubmissionAt?.toISOString() ?? null,
     limits,
   }
+}
+
+/** The respondent's active recall session, if any. */
+export function activeSession(db: Db | Tx, survey: SurveyRow, userId: number) {
+  return db.select().from(recallSessions)
+    .where(and(eq(recallSessions.surveyId, survey.id), eq(recallSessions.userId, userId), eq(recallSessions.state, 'active'))).get()
+}
+
+function sessionView(session: typeof recallSessions.$inferSelect): RecallSessionView {
+  const parsed = recallDraftSchema.safeParse(session.data)
+  return {
+    sessionId: session.id,
+    startTime: session.startTime.toISOString(),
+    updatedAt: session.updatedAt.toISOString(),
+    data: parsed.success ? parsed.data : { meals: [] },
+  }
+}
+
+const sessionEvent = (type: NotificationType, survey: SurveyRow, userId: number, sessionId: string) =>
+  ({ type, surveyId: String(survey.id), userId: String(userId), sessionId })
+
+/** Starts the respondent's recall, or resumes the one in progress (on any device). */
+export function startOrResumeSession(db: Db, survey: SurveyRow, record: RespondentRecord, now = new Date()): RecallSessionView {
+  return db.transaction((tx) => {
+    const existing = activeSession(tx, survey, record.user.id)
+    if (existing) return sessionView(existing)
+    const status = submissionStatus(tx, survey, record.user.id, now)
+    if (!status.canSubmit) throw forbidden(status.reason!)
+    const session = tx.insert(recallSessions).values({ id: randomUUID(), surveyId: survey.id, userId: record.user.id, startTime: now, data: { meals: [] }, createdAt: now, updatedAt: now }).returning().get()
+    recordEvent(tx, survey, sessionEvent('survey.session.started', survey, record.user.id, session.id), now)
+    return sessionView(session)
+  }, { behavior: 'immediate' })
+}
+
+export function saveSession(db: Db, survey: SurveyRow, record: RespondentRecord, data: RecallDraft, now = new Date()): RecallSessionView {
+  const session = db.update(recallSessions).set({ data, updatedAt: now })
+    .where(and(eq(recallSessions.surveyId, survey.id), eq(recallSessions.userId, record.user.id), eq(recallSessions.state, 'active')))
+    .returning().get()
+  if (!session) throw notFound('There is no recall in progress to save. Start the recall again.')
+  return sessionView(session)
+}
+
+export function cancelSession(db: Db, survey: SurveyRow, record: RespondentRecord, now = new Date()) {
+  return db.transaction((tx) => {
+    const session = activeSession(tx, survey, record.user.id)
+    if (!session) throw notFound('There is no recall in progress to cancel.')
+    tx.update(recallSessions).set({ state: 'cancelled', endTime: now, updatedAt: now }).where(eq(recallSessions.id, session.id)).run()
+    recordEvent(tx, survey, sessionEvent('survey.session.cancelled', survey, record.user.id, session.id), now)
+    return { sessionId: session.id, cancelled: true }
+  }, { behavior: 'immediate' })
+}
+
+function existingResult(db: Db | Tx, userId: number, sessionId: string): SubmissionResult | undefined {
+  const row = db.select().from(submissions).where(and(eq(submissions.sessionId, sessionId), eq(submissions.userId, userId))).get()
+  return row && { submission: { id: row.id, submissionTime: row.submissionTime.toISOString() }, followUpUrl: row.followUpUrl }
+}
+
+/** What a partner's receiver gets as `data` for `survey.session.submitted` (SPEC.md 8): no tokens, only public fields. */
+function submissionEventData(submission: typeof submissions.$inferSelect, meals: SubmissionRequest['meals'], record: RespondentRecord, customFields: { name: string, value: string, public: boolean }[]) {
+  return {
+    id: submission.id,
+    startTime: submission.startTime.toISOString(),
+    endTime: submission.endTime.toISOString(),
+    submissionTime: submission.submissionTime.toISOString(),
+    meals: meals.map(meal => ({
+      name: meal.name,
+      time: meal.time ?? null,
+      skipped: meal.skipped ?? false,
+      foods: meal.foods.map(food => ({ description: food.description, amount: food.amount ?? null, unit: food.unit ?? null, drink: food.drink ?? false })),
+    })),
+    user: {
+      id: String(record.user.id),
+      ...(record.user.name ? { name: record.user.name } : {}),
+      aliases: [{ username: record.respondent.username }],
+      customFields: customFields.filter(field => field.public).map(({ name, value }) => ({ name, value })),
+    },
+  }
+}
+
+/**
+ * Stores a finished recall: the submission with its meals and foods, the session closed, and the
+ * `survey.session.submitted` event, in one transaction. The limits are checked inside it, so parallel
+ * submits cannot exceed them; submitting the same session again returns the first result.
+ */
+export function submitRecall(db: Db, survey: SurveyRow, record: RespondentRecord, request: SubmissionRequest, now = new Date()): SubmissionResult {
+  const userId = record.user.id
+  if (request.sessionId) {
+    const earlier = existingResult(db, userId, request.sessionId)
+    if (earlier) return earlier
+  }
+  const customFields = customFieldsOf(db, userId)
+  return db.transaction((tx) => {
+    let session = request.sessionId
+      ? tx.select().from(recallSessions).where(and(eq(recallSessions.id, request.sessionId), eq(recallSessions.userId, userId), eq(recallSessions.surveyId, survey.id))).get()
+      : activeSession(tx, survey, userId)
+    if (request.sessionId && !session) throw notFound('That recall session was not found.')
+    if (session && session.state !== 'active') {
+      const earlier = existingResult(tx, userId, session.id)
+      if (earlier) return earlier
+      throw conflict('That recall was cancelled. Start a new recall.', { sessionId: { msg: 'the session was cancelled' } })
+    }
+    const status = submissionStatus(tx, survey, userId, now)
+    if (!status.canSubmit) throw forbidden(status.reason!)
+    if (!session) {
+      session = tx.insert(recallSessions).values({ id: randomUUID(), surveyId: survey.id, userId, startTime: now, data: {}, createdAt: now, updatedAt: now }).returning().get()
+      recordEvent(tx, survey, sessionEvent('survey.session.started', survey, userId, session.id), now)
+    }
+    const submission = tx.insert(submissions).values({
+      id: randomUUID(),
+      surveyId: survey.id,
+      userId,
+      sessionId: session.id,
+      startTime: session.startTime,
+      endTime: now,
+      submissionTime: now,
+      followUpUrl: followUpUrl(survey, record, customFields),
+    }).returning().get()
+    request.meals.forEach((meal, position) => {
+      const mealRow = tx.insert(submissionMeals).values({ submissionId: submission.id, position, name: meal.name, time: meal.time ?? null, skipped: meal.skipped ?? false }).returning({ id: submissionMeals.id }).get()
+      if (meal.foods.length) {
+        tx.insert(submissionFoods).values(meal.foods.map((food, index) => ({ mealId: mealRow.id, position: index, description: food.description, amount: food.amount ?? null, unit: food.unit ?? null, drink: food.drink ?? false }))).run()
+      }
+    })
+    tx.update(recallSessions).set({ state: 'submitted', endTime: now, updatedAt: now }).where(eq(recallSessions.id, session.id)).run()
+    recordEvent(tx, survey, {
+      ...sessionEvent('survey.session.submitted', survey, userId, session.id),
+      submissionId: submission.id,
+      data: submissionEventData(submission, request.meals, record, customFields),
+    }, now)
+    return { submission: { id: submission.id, submissionTime: now.toISOString() }, followUpUrl: submission.followUpUrl }
+  }, { behavior: 'immediate' })
+}
+
+export interface FeedbackSubmission {
+  id: string
+  submissionTime: string
+  meals: { name: string, time: string | null, skipped: boolean, foods: { description: string, amount: string | null, unit: string | null, drink: boolean }[] }[]
+}
+
+/** The respondent's submissions, newest first, with what was recorded in each meal. */
+export function respondentSubmissions(db: Db, survey: SurveyRow, userId: number): FeedbackSubmission[] {
+  const rows = db.select().from(submissions).where(and(eq(submissions.surveyId, survey.id), eq(submissions.userId, userId))).orderBy(desc(submissions.submissionTime)).all()
+  if (!rows.length) return []
+  const meals = db.select().from(submissionMeals).where(inArray(submissionMeals.submissionId, rows.map(row => row.id))).orderBy(asc(submissionMeals.position)).all()
+  const foods = meals.length ? db.select().from(submissionFoods).where(inArray(submissionFoods.mealId, meals.map(meal => meal.id))).orderBy(asc(submissionFoods.position)).all() : []
+  return rows.map(row => ({
+    id: row.id,
+    submissionTime: row.submissionTime.toISOString(),
+    meals: meals.filter(meal => meal.submissionId === row.id).map(meal => ({
+      name: meal.name,
+      time: meal.time,
+      skipped: meal.skipped,
+      foods: foods.filter(food => food.mealId === meal.id).map(({ description, amount, unit, drink }) => ({ description, amount, unit, drink })),
+    })),
+  }))
 }

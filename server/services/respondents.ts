@@ -5,6 +5,7 @@ import type { CreateUserClaims, CreateUserResponse, CustomFieldInput } from '../
 import { forbidden } from '../utils/errors'
 import { hashPassword } from '../utils/passwords'
 import { randomString } from '../utils/tokens'
+import { recordEvent } from './notifications'
 import { AUTH_TOKEN_DEFAULT_CHARSET } from './surveys'
 
 export interface RespondentRecord { respondent: RespondentRow, user: UserRow }
@@ -75,6 +76,7 @@ export function insertRespondent(tx: Tx, survey: SurveyRow, input: NewRespondent
         redirectUrl: input.redirectUrl ?? null,
       }).returning().get()
       if (input.customFields?.length) replaceCustomFields(tx, user.id, input.customFields)
+      recordEvent(tx, survey, { type: 'survey.respondent.created', surveyId: String(survey.id), userId: String(user.id), username: respondent.username })
       return { respondent, user }
     }
     catch (error) {

@@ -25,4 +25,5 @@ export interface UserInfo {
     nextSubmissionAt: string | null
     limits: { maximumDailySubmissions: number, maximumTotalSubmissions: number | null, minimumSubmissionInterval: number }
   }
+  recallInProgress: boolean
 }

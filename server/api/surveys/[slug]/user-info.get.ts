@@ -1,5 +1,5 @@
 import { useDb } from '../../../database'
-import { submissionStatus } from '../../../services/recall'
+import { activeSession, submissionStatus } from '../../../services/recall'
 import { customFieldsOf } from '../../../services/respondents'
 import { routerParam } from '../../../utils/request'
 import { requireRespondent } from '../../../utils/session'
@@ -16,5 +16,6 @@ export default defineEventHandler(async (event) => {
       ? customFieldsOf(db, record.user.id).filter(field => field.public).map(({ name, value }) => ({ name, value }))
       : [],
     submissions: submissionStatus(db, survey, record.user.id),
+    recallInProgress: Boolean(activeSession(db, survey, record.user.id)),
   }
 })
