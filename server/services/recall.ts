@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { and, asc, count, desc, eq, gte, inArray } from 'drizzle-orm'
 import type { Db, Tx } from '../database'
 import { recallSessions, submissionFoods, submissionMeals, submissions, type SurveyRow } from '../database/schema'
-import { recallDraftSchema, type RecallDraft, type RecallSessionView, type SubmissionRequest, type SubmissionResult } from '../../shared/schemas/recall'
+import { recallDraftSchema, type FeedbackSubmission, type RecallDraft, type RecallSessionView, type SubmissionRequest, type SubmissionResult } from '../../shared/schemas/recall'
 import type { NotificationType } from '../../shared/schemas/survey'
 import { conflict, forbidden, notFound } from '../utils/errors'
 import { followUpUrl } from './follow-up'
@@ -185,12 +185,6 @@ export function submitRecall(db: Db, survey: SurveyRow, record: RespondentRecord
     }, now)
     return { submission: { id: submission.id, submissionTime: now.toISOString() }, followUpUrl: submission.followUpUrl }
   }, { behavior: 'immediate' })
-}
-
-export interface FeedbackSubmission {
-  id: string
-  submissionTime: string
-  meals: { name: string, time: string | null, skipped: boolean, foods: { description: string, amount: string | null, unit: string | null, drink: boolean }[] }[]
 }
 
 /** The respondent's submissions, newest first, with what was recorded in each meal. */

@@ -55,3 +55,9 @@ export const sessionSaveSchema = z.object({ data: recallDraftSchema })
 
 export interface RecallSessionView { sessionId: string, startTime: string, updatedAt: string, data: RecallDraft }
 export interface SubmissionResult { submission: { id: string, submissionTime: string }, followUpUrl: string | null }
+
+export interface FeedbackSubmission {
+  id: string
+  submissionTime: string
+  meals: { name: string, time: string | null, skipped: boolean, foods: { description: string, amount: string | null, unit: string | null, drink: boolean }[] }[]
+}
