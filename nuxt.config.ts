@@ -1,6 +1,7 @@
 import { cpSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Nitro, NitroConfig } from 'nitropack'
+import packageJson from './package.json'
 
 const tokenInAddress = { 'referrer-policy': 'no-referrer', 'cache-control': 'no-store' }
 // Pages behind a respondent session render in the browser (the access token lives only there);
@@ -38,6 +39,8 @@ export default defineNuxtConfig({
     captchaTimeoutMs: 5000,
     trustProxy: 0,
     webhooksAllowPrivate: false,
+    webhooksPollMs: 1000,
+    webhooksRetryScale: 1,
     seedDemo: true,
     loginRateLimit: { max: 5, windowSeconds: 900 },
     generateUserRateLimit: { max: 5, windowSeconds: 600, failedMax: 20 },
@@ -45,6 +48,7 @@ export default defineNuxtConfig({
       origin: '',
       captchaSiteKey: '',
       appName: 'Respondent Gateway',
+      appVersion: packageJson.version,
     },
   },
   routeRules,

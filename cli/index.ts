@@ -1,13 +1,17 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { closeDb, useDb } from '../server/database'
-import { adminSurveyView, effectiveState, isOpenAccess, listSurveys, upsertSurveys } from '../server/services/surveys'
+import { adminSurveyView, effectiveState, findSurveyBySlug, isOpenAccess, listSurveys, upsertSurveys } from '../server/services/surveys'
+import { listDeliveries, resendDelivery } from '../server/services/webhooks'
 import { AppError } from '../server/utils/errors'
 
 const usage = `Respondent Gateway admin CLI — npm run cli -- <command>
 
   surveys:upsert <file.json>   create or update surveys (one object or an array) by slug
   surveys:list                 list surveys (secrets shown only as set / not set)
+  deliveries:list [--survey <slug>] [--status pending|delivered|failed] [--json]
+                               webhook deliveries with their attempts
+  deliveries:resend <id>       send a webhook delivery again (same webhook-id)
 
 The database is DATABASE_URL (default ./data/gateway.db).`
 
@@ -44,6 +48,51 @@ const commands: Record<string, Command> = {
     if (rows.length === 0) console.log('No surveys.')
     else console.table(rows)
   },
+  'deliveries:list': (args) => {
+    const { flags } = parseArgs(args)
+    const db = useDb()
+    let surveyId: number | undefined
+    if (typeof flags.survey === 'string') {
+      const survey = findSurveyBySlug(db, flags.survey)
+      if (!survey) throw new AppError(404, `No survey "${flags.survey}".`)
+      surveyId = survey.id
+    }
+    const status = flags.status
+    if (status !== undefined && !['pending', 'delivered', 'failed'].includes(String(status)))
+      throw new AppError(400, 'Invalid option', { status: { msg: 'must be pending, delivered or failed' } })
+    const deliveries = listDeliveries(db, { surveyId, status: status as 'pending' | 'delivered' | 'failed' | undefined, limit: 500 })
+    if (flags.json) return void console.log(JSON.stringify(deliveries, null, 2))
+    if (!deliveries.length) return void console.log('No webhook deliveries.')
+    console.table(deliveries.map(({ attemptLog, ...delivery }) => ({
+      id: delivery.id,
+      survey: delivery.survey,
+      type: delivery.type,
+      url: delivery.url,
+      status: delivery.status,
+      attempts: delivery.attempts,
+      lastStatus: attemptLog.at(-1)?.statusCode ?? null,
+      lastError: delivery.lastError,
+      next: delivery.nextAttemptAt,
+    })))
+  },
+  'deliveries:resend': ([id]) => {
+    if (!id) throw new AppError(400, 'Name the delivery: deliveries:resend <id>')
+    resendDelivery(useDb(), id)
+    console.log(`Delivery ${id} will be sent again by the server's webhook worker.`)
+  },
+}
+
+/** `--name value` pairs and the remaining positional arguments. */
+function parseArgs(args: string[]) {
+  const flags: Record<string, string | true> = {}
+  const positional: string[] = []
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!
+    if (!arg.startsWith('--')) positional.push(arg)
+    else if (args[i + 1] !== undefined && !args[i + 1]!.startsWith('--')) flags[arg.slice(2)] = args[++i]!
+    else flags[arg.slice(2)] = true
+  }
+  return { flags, positional }
 }
 
 async function main(argv: string[]) {

@@ -3,6 +3,7 @@ import { asc, eq, sql } from 'drizzle-orm'
 import type { Db } from '../database'
 import { surveys, type SurveyRow } from '../database/schema'
 import { AppError, badRequest, fieldErrorsFromZod, type FieldErrors } from '../utils/errors'
+import { obviouslyPrivateHost } from '../utils/ssrf'
 import {
   DEFAULT_MEALS,
   MIN_AUTH_TOKEN_BITS,
@@ -140,9 +141,19 @@ const surveyDefaults = {
 
 type MergedSurvey = Omit<Required<SurveyInput>, never>
 
+export interface UpsertOptions {
+  /** Allow webhook targets on private or loopback addresses (NUXT_WEBHOOKS_ALLOW_PRIVATE). */
+  allowPrivateWebhooks?: boolean
+}
+
 /** Rules that span fields, checked on the survey as it will be stored. */
-function crossFieldErrors(merged: Partial<MergedSurvey>, creating: boolean): FieldErrors {
+function crossFieldErrors(merged: Partial<MergedSurvey>, creating: boolean, options: UpsertOptions): FieldErrors {
   const errors: FieldErrors = {}
+  if (!options.allowPrivateWebhooks) {
+    merged.notifications?.forEach((target, index) => {
+      if (obviouslyPrivateHost(target.url)) errors[`notifications.${index}.url`] = { msg: 'must not point at a private, loopback or local address' }
+    })
+  }
   if (creating && !merged.name) errors.name = { msg: 'is required for a new survey' }
   if (creating && !merged.supportEmail) errors.supportEmail = { msg: 'is required for a new survey' }
   if (merged.startDate && merged.endDate && merged.endDate <= merged.startDate)
@@ -188,7 +199,7 @@ export interface UpsertResult {
  * default for a new survey. Everything is validated before anything is written, and all surveys of one
  * call are written in one transaction: a bad entry changes nothing.
  */
-export function upsertSurveys(db: Db, input: unknown): UpsertResult[] {
+export function upsertSurveys(db: Db, input: unknown, options: UpsertOptions = { allowPrivateWebhooks: process.env.NUXT_WEBHOOKS_ALLOW_PRIVATE === 'true' }): UpsertResult[] {
   const inputs = parseSurveyInputs(input)
   const errors: FieldErrors = {}
   const plans = inputs.map((survey, index) => {
@@ -198,7 +209,7 @@ export function upsertSurveys(db: Db, input: unknown): UpsertResult[] {
     let generatedWebhookSecret: string | undefined
     if (!merged.webhookSecret && merged.notifications?.length) merged.webhookSecret = generatedWebhookSecret = generateWebhookSecret()
     const prefix = Array.isArray(input) ? `${index}.` : ''
-    for (const [field, error] of Object.entries(crossFieldErrors(merged, !existing))) errors[prefix + field] = error
+    for (const [field, error] of Object.entries(crossFieldErrors(merged, !existing, options))) errors[prefix + field] = error
     return { existing, merged, generatedWebhookSecret }
   })
   if (Object.keys(errors).length) throw badRequest('The survey is not valid.', errors)
@@ -216,7 +227,7 @@ export function upsertSurveys(db: Db, input: unknown): UpsertResult[] {
   }, { behavior: 'immediate' })
 }
 
-export function upsertSurvey(db: Db, input: unknown): UpsertResult {
+export function upsertSurvey(db: Db, input: unknown, options?: UpsertOptions): UpsertResult {
   if (Array.isArray(input)) throw badRequest('Expected one survey object.')
-  return upsertSurveys(db, input)[0]!
+  return upsertSurveys(db, input, options)[0]!
 }
