@@ -44,6 +44,7 @@ export default defineNuxtConfig({
     seedDemo: true,
     loginRateLimit: { max: 5, windowSeconds: 900 },
     generateUserRateLimit: { max: 5, windowSeconds: 600, failedMax: 20 },
+    adminRateLimit: { max: 600, windowSeconds: 60 },
     public: {
       origin: '',
       captchaSiteKey: '',
@@ -53,6 +54,10 @@ export default defineNuxtConfig({
   },
   routeRules,
   compatibilityDate: '2025-07-15',
+  nitro: {
+    // The API reference page (/docs) serves Redoc's standalone bundle from the app itself.
+    publicAssets: [{ dir: join(import.meta.dirname, 'node_modules', 'redoc', 'bundles'), baseURL: '/docs/assets', maxAge: 86400 }],
+  },
   typescript: {
     strict: true,
   },

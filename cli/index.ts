@@ -3,6 +3,8 @@ import { resolve } from 'node:path'
 import { closeDb, useDb } from '../server/database'
 import { adminSurveyView, effectiveState, findSurveyBySlug, isOpenAccess, listSurveys, upsertSurveys } from '../server/services/surveys'
 import { listDeliveries, resendDelivery } from '../server/services/webhooks'
+import { ADMIN_SCOPES, createAccessToken, listAccessTokens, revokeAccessToken } from '../server/services/access-tokens'
+import { authLinksCsv } from '../server/services/respondent-admin'
 import { AppError } from '../server/utils/errors'
 
 const usage = `Respondent Gateway admin CLI — npm run cli -- <command>
@@ -12,6 +14,14 @@ const usage = `Respondent Gateway admin CLI — npm run cli -- <command>
   deliveries:list [--survey <slug>] [--status pending|delivered|failed] [--json]
                                webhook deliveries with their attempts
   deliveries:resend <id>       send a webhook delivery again (same webhook-id)
+  tokens:create --name <n> --scopes <a,b,…> [--expires-in-days <n>]
+                               a personal access token for the admin API (printed once)
+  tokens:list                  tokens (never their secrets)
+  tokens:revoke <id>           revoke a token
+  respondents:export <slug> [--origin <url>]
+                               CSV of the survey's respondents with their sign-in links
+
+Scopes: ${ADMIN_SCOPES.join(', ')}
 
 The database is DATABASE_URL (default ./data/gateway.db).`
 
@@ -74,6 +84,32 @@ const commands: Record<string, Command> = {
       lastError: delivery.lastError,
       next: delivery.nextAttemptAt,
     })))
+  },
+  'tokens:create': (args) => {
+    const { flags } = parseArgs(args)
+    const scopes = typeof flags.scopes === 'string' ? flags.scopes.split(',').map(scope => scope.trim()).filter(Boolean) : []
+    const expiresInDays = flags['expires-in-days'] === undefined ? undefined : Number(flags['expires-in-days'])
+    const created = createAccessToken(useDb(), { name: flags.name === true ? '' : flags.name, scopes, expiresInDays })
+    console.log(JSON.stringify({ ...created, note: 'The token is shown this once. Store it as a secret.' }, null, 2))
+  },
+  'tokens:list': () => {
+    const tokens = listAccessTokens(useDb())
+    if (!tokens.length) return void console.log('No access tokens.')
+    console.table(tokens.map(token => ({ ...token, scopes: token.scopes.join(' ') })))
+  },
+  'tokens:revoke': ([id]) => {
+    if (!id || !/^\d+$/.test(id)) throw new AppError(400, 'Name the token: tokens:revoke <id>')
+    revokeAccessToken(useDb(), Number(id))
+    console.log(`Token ${id} revoked.`)
+  },
+  'respondents:export': (args) => {
+    const { flags, positional } = parseArgs(args)
+    const slug = positional[0]
+    if (!slug) throw new AppError(400, 'Name the survey: respondents:export <slug>')
+    const survey = findSurveyBySlug(useDb(), slug)
+    if (!survey) throw new AppError(404, `No survey "${slug}".`)
+    const origin = typeof flags.origin === 'string' ? flags.origin : process.env.NUXT_PUBLIC_ORIGIN || `http://localhost:${process.env.PORT || 3000}`
+    process.stdout.write(authLinksCsv(useDb(), survey, origin))
   },
   'deliveries:resend': ([id]) => {
     if (!id) throw new AppError(400, 'Name the delivery: deliveries:resend <id>')

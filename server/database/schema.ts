@@ -217,3 +217,28 @@ export const webhookAttempts = sqliteTable('webhook_attempts', {
 }, table => [
   index('webhook_attempts_delivery_idx').on(table.deliveryId),
 ])
+
+/** Personal access tokens for the admin API: only a SHA-256 digest of the secret part is kept. */
+export const personalAccessTokens = sqliteTable('personal_access_tokens', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull(),
+  secretHash: text('secret_hash').notNull(),
+  scopes: text('scopes', { mode: 'json' }).$type<string[]>().notNull(),
+  expiresAt: integer('expires_at', { mode: 'timestamp_ms' }),
+  revokedAt: integer('revoked_at', { mode: 'timestamp_ms' }),
+  lastUsedAt: integer('last_used_at', { mode: 'timestamp_ms' }),
+  createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull().$defaultFn(() => new Date()),
+})
+
+/** Who changed what through the admin API, and when. */
+export const auditLog = sqliteTable('audit_log', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  tokenId: integer('token_id'),
+  actor: text('actor').notNull(),
+  action: text('action').notNull(),
+  target: text('target').notNull(),
+  details: text('details', { mode: 'json' }).$type<Record<string, unknown>>(),
+  at: integer('at', { mode: 'timestamp_ms' }).notNull().$defaultFn(() => new Date()),
+}, table => [
+  index('audit_log_at_idx').on(table.at),
+])

@@ -44,7 +44,7 @@ function isUniqueViolation(error: unknown, column?: string): boolean {
   return code === 'SQLITE_CONSTRAINT_UNIQUE' && (!column || String(message).includes(column))
 }
 
-function replaceCustomFields(tx: Tx, userId: number, fields: CustomFieldInput[]) {
+export function replaceCustomFields(tx: Tx, userId: number, fields: CustomFieldInput[]) {
   tx.delete(userCustomFields).where(eq(userCustomFields.userId, userId)).run()
   if (fields.length) {
     tx.insert(userCustomFields).values(fields.map(field => ({ userId, name: field.name, value: field.value as string, public: field.public ?? false }))).run()

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto'
-import { asc, eq, sql } from 'drizzle-orm'
+import { asc, eq, inArray, sql } from 'drizzle-orm'
 import type { Db } from '../database'
-import { surveys, type SurveyRow } from '../database/schema'
-import { AppError, badRequest, fieldErrorsFromZod, type FieldErrors } from '../utils/errors'
+import { respondents, surveys, users, type SurveyRow } from '../database/schema'
+import { AppError, badRequest, conflict, fieldErrorsFromZod, type FieldErrors } from '../utils/errors'
 import { obviouslyPrivateHost } from '../utils/ssrf'
 import {
   DEFAULT_MEALS,
@@ -230,4 +230,15 @@ export function upsertSurveys(db: Db, input: unknown, options: UpsertOptions = {
 export function upsertSurvey(db: Db, input: unknown, options?: UpsertOptions): UpsertResult {
   if (Array.isArray(input)) throw badRequest('Expected one survey object.')
   return upsertSurveys(db, input, options)[0]!
+}
+
+/** Deletes a survey with everything in it; refused while it has respondents unless forced. Returns how many respondents went. */
+export function deleteSurvey(db: Db, survey: SurveyRow, force: boolean): number {
+  return db.transaction((tx) => {
+    const userIds = tx.select({ userId: respondents.userId }).from(respondents).where(eq(respondents.surveyId, survey.id)).all().map(row => row.userId)
+    if (userIds.length && !force) throw conflict(`The survey has ${userIds.length} respondent(s). Delete with ?force=true to remove them too.`)
+    if (userIds.length) tx.delete(users).where(inArray(users.id, userIds)).run()
+    tx.delete(surveys).where(eq(surveys.id, survey.id)).run()
+    return userIds.length
+  }, { behavior: 'immediate' })
 }

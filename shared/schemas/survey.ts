@@ -1,6 +1,8 @@
 import { z } from 'zod'
 
 export const SLUG_PATTERN = /^[A-Za-z0-9_-]{1,128}$/
+/** Slugs that would shadow the app's own paths (/a/{token}, /api, /docs, Nuxt's assets). */
+export const RESERVED_SLUGS = ['a', 'api', 'docs', '_nuxt', '__nuxt_error', '__nuxt_island', 'favicon.ico']
 export const surveyStates = ['notStarted', 'active', 'suspended', 'completed'] as const
 export const authModes = ['username', 'token'] as const
 export const notificationTypes = [
@@ -77,7 +79,8 @@ export const WEBHOOK_SECRET_PATTERN = /^whsec_[A-Za-z0-9+/]{32,}={0,2}$/
  * so that an update names only what changes; `surveyCreateRequirements` adds what a new survey needs.
  */
 export const surveyInputSchema = z.strictObject({
-  slug: z.string().regex(SLUG_PATTERN, 'must be 1-128 characters of A-Z, a-z, 0-9, _ or -'),
+  slug: z.string().regex(SLUG_PATTERN, 'must be 1-128 characters of A-Z, a-z, 0-9, _ or -')
+    .refine(slug => !RESERVED_SLUGS.includes(slug.toLowerCase()), 'is reserved for the app\'s own pages'),
   name: z.string().trim().min(1).max(512),
   localeId: z.string().regex(/^[a-z]{2,3}(?:[_-][A-Za-z]{2,4})?$/, 'must be a locale such as en_GB'),
   originatingUrl: httpUrl.nullable(),

@@ -1,0 +1,3 @@
+import { openApiDocument } from '../openapi/document'
+
+export default defineEventHandler(() => openApiDocument(useRuntimeConfig().public.appVersion))

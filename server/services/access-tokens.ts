@@ -1,0 +1,75 @@
+import { desc, eq } from 'drizzle-orm'
+import { z } from 'zod'
+import type { Db } from '../database'
+import { personalAccessTokens } from '../database/schema'
+import { badRequest, forbidden, notFound, unauthorized } from '../utils/errors'
+import { randomToken, safeEqual, sha256 } from '../utils/tokens'
+
+export const ADMIN_SCOPES = ['surveys:read', 'surveys:write', 'respondents:read', 'respondents:write', 'deliveries:read', 'deliveries:write'] as const
+export type AdminScope = typeof ADMIN_SCOPES[number]
+/** Recognisable in logs, secret scanners and config files: `rgpat_<id>_<secret>`. */
+const TOKEN_PATTERN = /^rgpat_(\d{1,12})_([\w-]{43})$/
+
+const createSchema = z.object({
+  name: z.string().trim().min(1).max(128),
+  scopes: z.array(z.enum(ADMIN_SCOPES)).min(1),
+  expiresInDays: z.number().int().min(1).max(3650).optional(),
+})
+
+export interface CreatedToken { id: number, name: string, scopes: string[], expiresAt: string | null, token: string }
+
+/** A new token: the full value is returned this once; only the SHA-256 digest of its secret is stored. */
+export function createAccessToken(db: Db, input: unknown, now = new Date()): CreatedToken {
+  const parsed = createSchema.safeParse(input)
+  if (!parsed.success) {
+    const errors = Object.fromEntries(parsed.error.issues.map(issue => [String(issue.path[0] ?? '_'), { msg: issue.message }]))
+    throw badRequest('The token settings are not valid.', errors)
+  }
+  const secret = randomToken(32)
+  const expiresAt = parsed.data.expiresInDays ? new Date(now.getTime() + parsed.data.expiresInDays * 24 * 3600 * 1000) : null
+  const row = db.insert(personalAccessTokens).values({
+    name: parsed.data.name,
+    secretHash: sha256(secret),
+    scopes: [...new Set(parsed.data.scopes)],
+    expiresAt,
+    createdAt: now,
+  }).returning().get()
+  return { id: row.id, name: row.name, scopes: row.scopes, expiresAt: expiresAt?.toISOString() ?? null, token: `rgpat_${row.id}_${secret}` }
+}
+
+export function listAccessTokens(db: Db) {
+  return db.select().from(personalAccessTokens).orderBy(desc(personalAccessTokens.id)).all().map(row => ({
+    id: row.id,
+    name: row.name,
+    scopes: row.scopes,
+    expiresAt: row.expiresAt?.toISOString() ?? null,
+    revokedAt: row.revokedAt?.toISOString() ?? null,
+    lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+    createdAt: row.createdAt.toISOString(),
+  }))
+}
+
+export function revokeAccessToken(db: Db, id: number, now = new Date()) {
+  const row = db.update(personalAccessTokens).set({ revokedAt: now }).where(eq(personalAccessTokens.id, id)).returning({ id: personalAccessTokens.id }).get()
+  if (!row) throw notFound(`No access token ${id}.`)
+}
+
+export interface TokenPrincipal { tokenId: number, name: string, scopes: string[] }
+
+/**
+ * The token behind `Authorization: Bearer rgpat_…`: 401 when missing, malformed, unknown, revoked or
+ * expired (one message: nothing about which), 403 naming the scope it lacks. Records the last use.
+ */
+export function authenticateAccessToken(db: Db, header: string | undefined, scope: AdminScope, now = new Date()): TokenPrincipal {
+  const invalid = () => unauthorized('A valid personal access token is required: "Authorization: Bearer rgpat_…".')
+  const match = /^Bearer\s+(\S+)$/i.exec(header ?? '')
+  const parts = match && TOKEN_PATTERN.exec(match[1]!)
+  if (!parts) throw invalid()
+  const row = db.select().from(personalAccessTokens).where(eq(personalAccessTokens.id, Number(parts[1]))).get()
+  const secretMatches = safeEqual(sha256(parts[2]!), row?.secretHash ?? sha256('no such token'))
+  if (!row || !secretMatches || row.revokedAt || (row.expiresAt && row.expiresAt <= now)) throw invalid()
+  if (!row.scopes.includes(scope)) throw forbidden(`This token lacks the "${scope}" scope.`, { scope: { msg: `requires ${scope}` } })
+  if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > 60_000)
+    db.update(personalAccessTokens).set({ lastUsedAt: now }).where(eq(personalAccessTokens.id, row.id)).run()
+  return { tokenId: row.id, name: row.name, scopes: row.scopes }
+}

@@ -1,0 +1,38 @@
+import { getRequestHeader, getRequestURL, type H3Event } from 'h3'
+import { useDb } from '../database'
+import type { SurveyRow } from '../database/schema'
+import { authenticateAccessToken, type AdminScope, type TokenPrincipal } from '../services/access-tokens'
+import type { Actor } from '../services/audit'
+import { findSurveyBySlug } from '../services/surveys'
+import { badRequest, notFound, tooManyRequests } from './errors'
+import { rateLimitHit } from './rate-limit'
+import { routerParam } from './request'
+
+export interface AdminContext { principal: TokenPrincipal, actor: Actor }
+
+/** The personal access token behind the request, with the scope the route needs; rate limited per token. */
+export function requireAdmin(event: H3Event, scope: AdminScope): AdminContext {
+  const db = useDb()
+  const principal = authenticateAccessToken(db, getRequestHeader(event, 'authorization'), scope)
+  const { adminRateLimit } = useRuntimeConfig()
+  const state = rateLimitHit(db, `admin:${principal.tokenId}`, { max: Number(adminRateLimit.max), windowSeconds: Number(adminRateLimit.windowSeconds) })
+  if (state.limited) throw tooManyRequests(state.retryAfterSeconds, 'Too many admin requests with this token. Slow down.')
+  return { principal, actor: { tokenId: principal.tokenId, name: `token:${principal.tokenId}:${principal.name}` } }
+}
+
+export function adminSurvey(event: H3Event): SurveyRow {
+  const survey = findSurveyBySlug(useDb(), routerParam(event, 'slug'))
+  if (!survey) throw notFound('Survey not found.')
+  return survey
+}
+
+export function userIdParam(event: H3Event): number {
+  const value = routerParam(event, 'userId')
+  if (!/^\d{1,15}$/.test(value)) throw badRequest('userId must be a number.', { userId: { msg: 'must be a number' } })
+  return Number(value)
+}
+
+/** Where links point: NUXT_PUBLIC_ORIGIN, else the origin this request came to. */
+export function publicOrigin(event: H3Event): string {
+  return useRuntimeConfig().public.origin || getRequestURL(event, { xForwardedHost: Number(useRuntimeConfig().trustProxy) > 0, xForwardedProto: Number(useRuntimeConfig().trustProxy) > 0 }).origin
+}
