@@ -44,6 +44,21 @@ describe('personal access tokens', () => {
     }
   })
 
+  it('403 naming the missing scope, on every admin route', async () => {
+    const routes: [string, string, string][] = [
+      ['GET', '/surveys', 'surveys:read'], ['POST', '/surveys', 'surveys:write'], ['GET', '/surveys/x', 'surveys:read'], ['PATCH', '/surveys/x', 'surveys:write'], ['DELETE', '/surveys/x', 'surveys:write'],
+      ['GET', '/surveys/x/respondents', 'respondents:read'], ['POST', '/surveys/x/respondents', 'respondents:write'], ['GET', '/surveys/x/respondents/auth-links.csv', 'respondents:read'],
+      ['GET', '/surveys/x/respondents/1', 'respondents:read'], ['PATCH', '/surveys/x/respondents/1', 'respondents:write'], ['POST', '/surveys/x/respondents/1/auth-token', 'respondents:write'],
+      ['GET', '/deliveries', 'deliveries:read'], ['POST', '/deliveries/msg_x/resend', 'deliveries:write'],
+    ]
+    for (const [method, path, scope] of routes) {
+      const others = createAccessToken(server.db(), { name: `all-but-${scope}`, scopes: ADMIN_SCOPES.filter(s => s !== scope) }).token
+      const response = await as(others)(path, { method, body: method === 'GET' || method === 'DELETE' ? undefined : {} })
+      expect(response.status, `${method} ${path}`).toBe(403)
+      expect(response.body.message).toContain(scope)
+    }
+  })
+
   it('403 naming the missing scope', async () => {
     const response = await as(readOnly)('/surveys', { method: 'POST', body: survey })
     expect(response.status).toBe(403)
