@@ -33,25 +33,25 @@ export const submissionRequestSchema = z.object({
 export type SubmissionRequest = z.infer<typeof submissionRequestSchema>
 
 /** The recall in progress as the page keeps it: lenient (half-typed foods are fine), but bounded. */
-export const draftFoodSchema = z.object({
+export const draftFoodSchema = z.strictObject({
   id: z.string().max(64).optional(),
   description: text(500).default(''),
   amount: z.union([z.number(), z.string().max(32)]).nullable().optional(),
   unit: text(32).nullable().optional(),
   drink: z.boolean().optional(),
 })
-export const draftMealSchema = z.object({
+export const draftMealSchema = z.strictObject({
   name: text(64),
   time: z.string().max(5).nullable().optional(),
   skipped: z.boolean().optional(),
   foods: z.array(draftFoodSchema).max(50).default([]),
 })
-export const recallDraftSchema = z.object({
-  meals: z.array(draftMealSchema).max(20).default([]),
+export const recallDraftSchema = z.strictObject({
+  meals: z.array(draftMealSchema).max(20),
   step: z.enum(['meals', 'review']).optional(),
 })
 export type RecallDraft = z.infer<typeof recallDraftSchema>
-export const sessionSaveSchema = z.object({ data: recallDraftSchema })
+export const sessionSaveSchema = z.strictObject({ data: recallDraftSchema })
 
 export interface RecallSessionView { sessionId: string, startTime: string, updatedAt: string, data: RecallDraft }
 export interface SubmissionResult { submission: { id: string, submissionTime: string }, followUpUrl: string | null }

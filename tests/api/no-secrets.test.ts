@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest'
+import { createAccessToken } from '../../server/services/access-tokens'
 import { upsertSurveys } from '../../server/services/surveys'
 import { nowSeconds, signPartnerToken } from '../support/jwt'
 import { request, useTestServer } from '../support/server'
@@ -34,6 +35,12 @@ describe('secrets stay secret', () => {
     record(await request(`/api/surveys/secretive/create-user/${jwt}`, { method: 'POST', body: { token: jwt } }))
     record(await request('/api/surveys/secretive'))
     record(await request('/api/surveys'))
+    const adminToken = createAccessToken(server.db(), { name: 'scan', scopes: ['surveys:read', 'respondents:read'] }).token
+    record(await request('/api/admin/surveys', { headers: { authorization: `Bearer ${adminToken}` } }))
+    record(await request('/api/admin/surveys/secretive/respondents', { headers: { authorization: `Bearer ${adminToken}` } }))
+    record(await request('/api/admin/surveys', { headers: { authorization: `Bearer ${adminToken}x` } }))
+    const login = await request('/api/auth/login/alias', { method: 'POST', body: { survey: 'secretive', username: 'quiet', password: PASSWORD, captcha: 'x' } })
+    record(login)
 
     const logs = await server.logs()
     expect(logs).toContain('[captcha]') // the log was captured: the scan below is not vacuous
@@ -44,5 +51,6 @@ describe('secrets stay secret', () => {
     // The partner sent the custom fields and gets them back; nobody else, and never the log.
     expect(logs).not.toContain('943 476 5919')
     expect(logs).not.toContain(authToken)
+    expect(logs).not.toContain(adminToken.split('_')[2])
   })
 })

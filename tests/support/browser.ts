@@ -19,6 +19,10 @@ export async function useBrowser(): Promise<{ browser: Browser, newPage: () => P
       const page = await context.newPage() as Page & { errors: string[] }
       page.errors = []
       page.on('pageerror', error => page.errors.push(error.message))
+      // A script or style the Content-Security-Policy blocked is a broken page too.
+      page.on('console', (message) => {
+        if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) page.errors.push(message.text())
+      })
       return page
     },
   }

@@ -1,0 +1,18 @@
+import { getRequestProtocol, setResponseHeaders } from 'h3'
+import { API_CONTENT_SECURITY_POLICY, carriesToken, pageContentSecurityPolicy } from '../utils/security-headers'
+
+/** Headers on every answer; pages get their CSP again with a per-request nonce in the render:html hook. */
+export default defineEventHandler((event) => {
+  const config = useRuntimeConfig()
+  const https = getRequestProtocol(event, { xForwardedProto: Number(config.trustProxy) > 0 }) === 'https'
+  const isApi = event.path.startsWith('/api/')
+  setResponseHeaders(event, {
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'DENY',
+    'referrer-policy': carriesToken(event.path) ? 'no-referrer' : 'same-origin',
+    'content-security-policy': isApi ? API_CONTENT_SECURITY_POLICY : pageContentSecurityPolicy(null, config.captchaProvider === 'hcaptcha'),
+    'cross-origin-opener-policy': 'same-origin',
+    'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=()',
+    ...(https ? { 'strict-transport-security': 'max-age=31536000; includeSubDomains' } : {}),
+  })
+})

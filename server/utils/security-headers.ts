@@ -1,0 +1,28 @@
+export const HCAPTCHA_SOURCES = 'https://hcaptcha.com https://*.hcaptcha.com'
+
+/** The page policy: only the app's own origin (plus hCaptcha when it is on); inline scripts only with the nonce. */
+export function pageContentSecurityPolicy(nonce: string | null, captcha: boolean): string {
+  const extra = captcha ? ` ${HCAPTCHA_SOURCES}` : ''
+  return [
+    `default-src 'self'`,
+    `script-src 'self'${nonce ? ` 'nonce-${nonce}'` : ''}${extra}`,
+    `style-src 'self' 'unsafe-inline'${extra}`,
+    `img-src 'self' data:`,
+    `font-src 'self'`,
+    `connect-src 'self'${extra}`,
+    `frame-src ${captcha ? HCAPTCHA_SOURCES : `'none'`}`,
+    `object-src 'none'`,
+    `base-uri 'none'`,
+    `form-action 'self'`,
+    `frame-ancestors 'none'`,
+  ].join('; ')
+}
+
+/** API answers are data: nothing in them may run, load or be framed. */
+export const API_CONTENT_SECURITY_POLICY = `default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'`
+
+/** Addresses that carry a credential (a partner JWT or an auth token) must never leak through Referer. */
+export function carriesToken(path: string): boolean {
+  const [pathname, query = ''] = path.split('?')
+  return pathname!.startsWith('/a/') || /^\/[^/]+\/create-user\//.test(pathname!) || /(?:^|&)auth=/.test(query)
+}

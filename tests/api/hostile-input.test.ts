@@ -1,0 +1,153 @@
+import { beforeAll, describe, expect, it } from 'vitest'
+import { sql } from 'drizzle-orm'
+import { ADMIN_SCOPES, createAccessToken } from '../../server/services/access-tokens'
+import { createOrUpdateFromPartner } from '../../server/services/respondents'
+import { findSurveyBySlug, upsertSurveys } from '../../server/services/surveys'
+import { hmacSigner, rawToken, signPartnerToken } from '../support/jwt'
+import { request, useTestServer } from '../support/server'
+
+const server = await useTestServer()
+const SECRET = 'hostile-suite-secret-0123456789-abcdefghijk'
+let respondentAuth: Record<string, string>
+let adminAuth: Record<string, string>
+
+beforeAll(async () => {
+  const db = server.db()
+  upsertSurveys(db, [{ slug: 'target', name: 'Target', supportEmail: 'a@example.org', state: 'active', allowGenUsers: true, genUserKey: SECRET, userCustomFields: true, minimumSubmissionInterval: 0, jwtPolicy: { singleUse: false } }])
+  const { authToken } = await createOrUpdateFromPartner(db, findSurveyBySlug(db, 'target')!, { username: 'victim', password: 'Victim-pass1' })
+  const login = await request('/api/auth/login/token', { method: 'POST', body: { token: authToken } })
+  respondentAuth = { authorization: `Bearer ${login.body.accessToken}` }
+  adminAuth = { authorization: `Bearer ${createAccessToken(db, { name: 'hostile', scopes: [...ADMIN_SCOPES] }).token}` }
+  await request('/api/surveys/target/session', { method: 'POST', headers: respondentAuth })
+})
+
+const TABLES = ['surveys', 'users', 'respondents', 'user_custom_fields', 'recall_sessions', 'submissions', 'submission_meals', 'submission_foods', 'survey_events', 'webhook_deliveries', 'used_token_ids', 'personal_access_tokens', 'audit_log']
+function rowCounts() {
+  return Object.fromEntries(TABLES.map(table => [table, (server.db().get(sql.raw(`SELECT count(*) AS n FROM ${table}`)) as { n: number }).n]))
+}
+
+interface Endpoint { name: string, method: string, path: string, headers?: () => Record<string, string>, maxBytes: number }
+const endpoints: Endpoint[] = [
+  { name: 'create-user', method: 'POST', path: '/api/surveys/target/create-user', maxBytes: 64 * 1024 },
+  { name: 'generate-user', method: 'POST', path: '/api/surveys/target/generate-user', maxBytes: 64 * 1024 },
+  { name: 'login by alias', method: 'POST', path: '/api/auth/login/alias', maxBytes: 64 * 1024 },
+  { name: 'login by token', method: 'POST', path: '/api/auth/login/token', maxBytes: 64 * 1024 },
+  { name: 'save session', method: 'PUT', path: '/api/surveys/target/session', headers: () => respondentAuth, maxBytes: 64 * 1024 },
+  { name: 'submission', method: 'POST', path: '/api/surveys/target/submission', headers: () => respondentAuth, maxBytes: 64 * 1024 },
+  { name: 'admin: create survey', method: 'POST', path: '/api/admin/surveys', headers: () => adminAuth, maxBytes: 64 * 1024 },
+  { name: 'admin: update survey', method: 'PATCH', path: '/api/admin/surveys/target', headers: () => adminAuth, maxBytes: 64 * 1024 },
+  { name: 'admin: create respondent', method: 'POST', path: '/api/admin/surveys/target/respondents', headers: () => adminAuth, maxBytes: 64 * 1024 },
+  { name: 'admin: update respondent', method: 'PATCH', path: '/api/admin/surveys/target/respondents/1', headers: () => adminAuth, maxBytes: 64 * 1024 },
+]
+
+const control = 'a\u0000b\u0007c\u001B[31m'
+const long = 'x'.repeat(10_000)
+const nested = (depth: number): unknown => depth === 0 ? 'deep' : { inner: nested(depth - 1), list: [nested(0)] }
+
+/** Bodies that are wrong for every endpoint above: shape, types, sizes, encodings. */
+const badBodies: [string, { rawBody: string, contentType?: string }][] = [
+  ['wrong content type', { rawBody: '{"token":"a.b.c"}', contentType: 'text/plain' }],
+  ['form-encoded', { rawBody: 'token=a.b.c', contentType: 'application/x-www-form-urlencoded' }],
+  ['malformed JSON', { rawBody: '{"token": "a.b.c",' }],
+  ['JSON with a BOM and garbage', { rawBody: '\uFEFF{]' }],
+  ['a JSON array', { rawBody: '[1,2,3]' }],
+  ['a JSON string', { rawBody: '"token"' }],
+  ['JSON null', { rawBody: 'null' }],
+  ['wrong types everywhere', { rawBody: JSON.stringify({ token: 42, username: { $ne: null }, password: ['x'], survey: true, captcha: 7, meals: 'all', data: 5, slug: ['a'], name: { a: 1 }, disabled: 'yes' }) }],
+  ['control characters', { rawBody: JSON.stringify({ token: control, username: control, password: control, survey: control, slug: control, name: control, meals: [{ name: control, foods: [{ description: control }] }], data: { meals: [{ name: control }] } }) }],
+  ['overlong strings', { rawBody: JSON.stringify({ token: long, username: long, password: long, survey: long, slug: long, name: long, captcha: long, meals: [{ name: long, foods: [{ description: long }] }], data: { meals: [{ name: long }] }, redirectUrl: long }) }],
+  ['deeply nested JSON', { rawBody: JSON.stringify({ token: nested(40), username: nested(40), survey: nested(40), meals: nested(40), data: nested(40), slug: nested(40), customFields: nested(40) }) }],
+  ['prototype pollution', { rawBody: '{"__proto__":{"admin":true},"constructor":{"prototype":{"admin":true}},"slug":"__proto__","username":"__proto__"}' }],
+]
+
+function expectCleanRefusal(response: { status: number, headers: Headers, body: any }, label: string) {
+  expect(response.status, label).toBeGreaterThanOrEqual(400)
+  expect(response.status, label).toBeLessThan(500)
+  expect(response.headers.get('content-type'), label).toContain('application/json')
+  expect(response.body, label).toMatchObject({ statusCode: response.status, message: expect.any(String) })
+  expect(JSON.stringify(response.body), label).not.toMatch(/at \w+ \(|node_modules|SQLITE|\.ts:\d+/)
+}
+
+describe('hostile input: every JSON endpoint refuses bad bodies with a 4xx JSON error and writes nothing', () => {
+  for (const endpoint of endpoints) {
+    it(endpoint.name, async () => {
+      const before = rowCounts()
+      for (const [label, { rawBody, contentType }] of badBodies) {
+        const response = await request(endpoint.path, { method: endpoint.method, rawBody, headers: { 'content-type': contentType ?? 'application/json', ...endpoint.headers?.() } })
+        expectCleanRefusal(response, `${endpoint.name}: ${label}`)
+      }
+      const huge = await request(endpoint.path, { method: endpoint.method, rawBody: JSON.stringify({ padding: 'x'.repeat(endpoint.maxBytes + 10) }), headers: { 'content-type': 'application/json', ...endpoint.headers?.() } })
+      expectCleanRefusal(huge, `${endpoint.name}: huge body`)
+      expect(huge.status, `${endpoint.name}: huge body`).toBe(413)
+      expect(rowCounts()).toEqual(before)
+    })
+  }
+
+  it('a body over the limit sent without Content-Length (chunked) is refused with 413 too', async () => {
+    const response = await fetch(new URL('/api/auth/login/token', (await import('@nuxt/test-utils/e2e')).url('/')), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: new ReadableStream({
+        start(controller) {
+          for (let i = 0; i < 20; i++) controller.enqueue(new TextEncoder().encode('x'.repeat(8192)))
+          controller.close()
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit)
+    expect(response.status).toBe(413)
+  })
+})
+
+describe('hostile input: slugs and path parameters', () => {
+  it('answers traversal, unicode, control and overlong slugs with 404 JSON, never a 5xx', async () => {
+    const before = rowCounts()
+    for (const slug of ['..%2F..%2Fetc%2Fpasswd', '%2e%2e', 'target%00', 'tar%C3%A9get', '%F0%9F%92%A5', 'x'.repeat(5000), '%E2%80%AEtegrat', 'target%20', 'TARGET%2F', '%25', '_', '%ZZ']) {
+      for (const suffix of ['', '/availability', '/create-user', '/generate-user']) {
+        const method = suffix.endsWith('user') ? 'POST' : 'GET'
+        const response = await request(`/api/surveys/${slug}${suffix}`, { method, body: method === 'POST' ? { token: 'a.b.c' } : undefined })
+        expectCleanRefusal(response, `${method} ${slug.slice(0, 20)}${suffix}`)
+      }
+    }
+    const adminRespondent = await request('/api/admin/surveys/target/respondents/1%27%20OR%201=1', { headers: adminAuth })
+    expectCleanRefusal(adminRespondent, 'sql-ish userId')
+    expect(rowCounts()).toEqual(before)
+  })
+})
+
+describe('hostile input: JWT attacks on create-user', () => {
+  const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
+  const attacks = async (): Promise<[string, string][]> => [
+    ['alg none', rawToken({ alg: 'none' }, { username: 'evil' })],
+    ['alg None', rawToken({ alg: 'None' }, { username: 'evil' }, () => 'x')],
+    ['alg nOnE', rawToken({ alg: 'nOnE' }, { username: 'evil' }, () => 'x')],
+    ['alg missing', rawToken({ typ: 'JWT' }, { username: 'evil' }, hmacSigner('sha256', SECRET))],
+    ['HS384', rawToken({ alg: 'HS384' }, { username: 'evil' }, hmacSigner('sha384', SECRET))],
+    ['RS256 header, HMAC with the secret as key', rawToken({ alg: 'RS256' }, { username: 'evil' }, hmacSigner('sha256', SECRET))],
+    ['ES256 header', rawToken({ alg: 'ES256' }, { username: 'evil' }, hmacSigner('sha256', SECRET))],
+    ['jku pointing elsewhere, signed with the attacker\'s key', await signPartnerToken('attacker-controlled-secret-000000000000000', { username: 'evil' }, { header: { jku: 'https://evil.example/jwks.json', kid: 'evil' } })],
+    ['kid path traversal, signed with an empty key', rawToken({ alg: 'HS256', kid: '../../../../dev/null' }, { username: 'evil' }, hmacSigner('sha256', ''))],
+    ['embedded jwk', rawToken({ alg: 'HS256', jwk: { kty: 'oct', k: Buffer.from('attacker').toString('base64url') } }, { username: 'evil' }, hmacSigner('sha256', 'attacker'))],
+    ['crit extension', rawToken({ 'alg': 'HS256', 'crit': ['exp-ext'], 'exp-ext': true }, { username: 'evil' }, hmacSigner('sha256', SECRET))],
+    ['b64 false', rawToken({ alg: 'HS256', b64: false, crit: ['b64'] }, { username: 'evil' }, hmacSigner('sha256', SECRET))],
+    ['tampered payload', (await signPartnerToken(SECRET, { username: 'honest' })).replace(/\.[^.]+\./, `.${b64({ username: 'evil' })}.`)],
+    ['empty signature', rawToken({ alg: 'HS256' }, { username: 'evil' })],
+    ['signature of another token', `${rawToken({ alg: 'HS256' }, { username: 'evil' }).slice(0, -1)}${(await signPartnerToken(SECRET, { username: 'x' })).split('.')[2]}`],
+    ['100 KB token', await signPartnerToken(SECRET, { username: 'evil', padding: 'x'.repeat(100 * 1024) })],
+    ['header not JSON', `${Buffer.from('not json').toString('base64url')}.${b64({ username: 'evil' })}.${'A'.repeat(43)}`],
+    ['payload not JSON', `${b64({ alg: 'HS256' })}.${Buffer.from('not json').toString('base64url')}.${hmacSigner('sha256', SECRET)(`${b64({ alg: 'HS256' })}.${Buffer.from('not json').toString('base64url')}`)}`],
+    ['nested JSON in claims', await signPartnerToken(SECRET, { username: { $gt: '' }, customFields: [{ name: { a: 1 }, value: { b: [1, 2, { c: 3 }] } }] })],
+    ['claims with control characters', await signPartnerToken(SECRET, { username: control })],
+    ['exp as a string', await signPartnerToken(SECRET, { username: 'evil', exp: 'tomorrow' as unknown as number })],
+    ['five segments (JWE shape)', 'a.b.c.d.e'],
+  ]
+
+  it('each is a 4xx with the JSON error shape, and no respondent is created', async () => {
+    const before = rowCounts()
+    for (const [label, token] of await attacks()) {
+      const response = await request('/api/surveys/target/create-user', { method: 'POST', body: { token } })
+      expectCleanRefusal(response, label)
+    }
+    expect(rowCounts()).toEqual(before)
+  })
+})

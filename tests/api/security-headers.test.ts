@@ -1,0 +1,67 @@
+import { beforeAll, describe, expect, it } from 'vitest'
+import { upsertSurveys } from '../../server/services/surveys'
+import { request, useTestServer } from '../support/server'
+
+const server = await useTestServer({ NUXT_TRUST_PROXY: '1' })
+
+beforeAll(() => {
+  upsertSurveys(server.db(), [{ slug: 'open', name: 'Open', supportEmail: 'a@example.org', state: 'active', allowGenUsers: true }])
+})
+
+const pages = ['/', '/open', '/open/home', '/open/recall', '/a/some-token', '/open/create-user/a.b.c', '/no-such-survey', '/docs']
+const api = ['/api/surveys', '/api/surveys/open', '/api/surveys/nope', '/api/nothing-here', '/api/openapi.json']
+
+describe('security headers', () => {
+  it('every page: a same-origin CSP with a per-request nonce for inline scripts, no framing, nosniff', async () => {
+    const nonces = new Set<string>()
+    for (const path of pages) {
+      const response = await request(path)
+      const csp = response.headers.get('content-security-policy') ?? ''
+      expect(csp, path).toContain(`default-src 'self'`)
+      expect(csp, path).toContain(`frame-ancestors 'none'`)
+      expect(csp, path).not.toMatch(/script-src[^;]*'unsafe-inline'/)
+      expect(csp, path).not.toMatch(/https?:\/\//)
+      expect(response.headers.get('x-content-type-options'), path).toBe('nosniff')
+      expect(response.headers.get('x-frame-options'), path).toBe('DENY')
+      expect(response.headers.get('strict-transport-security'), path).toBeNull()
+      const nonce = /'nonce-([^']+)'/.exec(csp)?.[1]
+      if (path !== '/docs') {
+        expect(nonce, path).toBeDefined()
+        nonces.add(nonce!)
+        const inlineScripts = [...String(response.body).matchAll(/<script(?![^>]*\bsrc=)[^>]*>/g)].map(match => match[0])
+        expect(inlineScripts.length, path).toBeGreaterThan(0)
+        for (const tag of inlineScripts) expect(tag, path).toContain(`nonce="${nonce}"`)
+      }
+    }
+    expect(nonces.size).toBe(pages.length - 1)
+  })
+
+  it('every API answer: a CSP that allows nothing, nosniff', async () => {
+    for (const path of api) {
+      const response = await request(path)
+      expect(response.headers.get('content-security-policy'), path).toBe(`default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'`)
+      expect(response.headers.get('x-content-type-options'), path).toBe('nosniff')
+    }
+  })
+
+  it('no-referrer on addresses that carry a token; same-origin elsewhere', async () => {
+    for (const path of ['/a/some-token', '/open/create-user/a.b.c?redirect=recall', '/open?auth=abc', '/open/feedback?auth=abc'])
+      expect((await request(path)).headers.get('referrer-policy'), path).toBe('no-referrer')
+    for (const path of ['/', '/open', '/api/surveys'])
+      expect((await request(path)).headers.get('referrer-policy'), path).toBe('same-origin')
+  })
+
+  it('HSTS when served over https (behind a trusted proxy)', async () => {
+    const response = await request('/open', { headers: { 'x-forwarded-proto': 'https' } })
+    expect(response.headers.get('strict-transport-security')).toBe('max-age=31536000; includeSubDomains')
+    expect((await request('/api/surveys', { headers: { 'x-forwarded-proto': 'https' } })).headers.get('strict-transport-security')).toContain('max-age=')
+  })
+
+  it('allows hCaptcha\'s origins only when hCaptcha is on', async () => {
+    await server.restart({ NUXT_CAPTCHA_PROVIDER: 'hcaptcha', NUXT_PUBLIC_CAPTCHA_SITE_KEY: 'site-key' })
+    const csp = (await request('/open')).headers.get('content-security-policy')!
+    expect(csp).toMatch(/script-src 'self' 'nonce-[^']+' https:\/\/hcaptcha\.com https:\/\/\*\.hcaptcha\.com/)
+    expect(csp).toContain('frame-src https://hcaptcha.com https://*.hcaptcha.com')
+    await server.restart()
+  })
+})
