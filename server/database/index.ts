@@ -5,8 +5,9 @@ import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
 import * as schema from './schema'
 import { databasePath, migrationsFolder } from './paths'
+import { prepared } from './prepared'
 
-export type Db = BetterSQLite3Database<typeof schema>
+export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database }
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
 export { schema }
 
@@ -52,4 +53,12 @@ function migrateWithRetry(db: Db, folder: string, attempts = 50) {
 export function closeDb() {
   handle?.sqlite.close()
   handle = undefined
+}
+
+/**
+ * A number that changes whenever another connection (another process) commits to the database; this
+ * connection's own commits do not change it. Lets in-process caches notice the CLI or a second server.
+ */
+export function externalDataVersion(db: Db): number {
+  return prepared(db, 'dataVersion', () => db.$client.prepare('PRAGMA data_version').pluck()).get() as number
 }

@@ -4,6 +4,7 @@ import { errors as joseErrors, jwtVerify, SignJWT } from 'jose'
 import type { Db, Tx } from '../database'
 import { refreshSessions, type RespondentRow, type SurveyRow } from '../database/schema'
 import { AppError, unauthorized } from '../utils/errors'
+import { hmacKey } from '../utils/hmac-keys'
 import { randomToken, sha256 } from '../utils/tokens'
 import { findRespondentById, type RespondentRecord } from './respondents'
 import { findSurveyById } from './surveys'
@@ -14,12 +15,12 @@ export const REFRESH_COOKIE = 'rg_refresh'
 const ACCESS_AUDIENCE = 'respondent'
 const ISSUER = 'respondent-gateway'
 
-const secretKey = (secret: string) => new TextEncoder().encode(secret)
+const secretKey = (secret: string) => hmacKey(secret, 'HS256')
 
 export interface AccessClaims { respondentId: number, userId: number, surveyId: number, surveySlug: string }
 
 /** A 15-minute access token for one respondent in one survey. */
-export function issueAccessToken(secret: string, respondent: RespondentRow, survey: SurveyRow): Promise<string> {
+export async function issueAccessToken(secret: string, respondent: RespondentRow, survey: SurveyRow): Promise<string> {
   return new SignJWT({ uid: respondent.userId, sid: survey.id, survey: survey.slug })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(String(respondent.id))
@@ -27,12 +28,12 @@ export function issueAccessToken(secret: string, respondent: RespondentRow, surv
     .setAudience(ACCESS_AUDIENCE)
     .setIssuedAt()
     .setExpirationTime(`${ACCESS_TOKEN_TTL_SECONDS}s`)
-    .sign(secretKey(secret))
+    .sign(await secretKey(secret))
 }
 
 export async function verifyAccessToken(secret: string, token: string): Promise<AccessClaims> {
   try {
-    const { payload } = await jwtVerify(token, secretKey(secret), { algorithms: ['HS256'], issuer: ISSUER, audience: ACCESS_AUDIENCE })
+    const { payload } = await jwtVerify(token, await secretKey(secret), { algorithms: ['HS256'], issuer: ISSUER, audience: ACCESS_AUDIENCE })
     const respondentId = Number(payload.sub)
     if (!Number.isSafeInteger(respondentId) || typeof payload.sid !== 'number' || typeof payload.uid !== 'number' || typeof payload.survey !== 'string')
       throw unauthorized('The access token is not valid.')

@@ -1,5 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm'
 import type { Db, Tx } from '../database'
+import { prepared } from '../database/prepared'
 import { respondents, surveys, userCustomFields, usedTokenIds, users, type RespondentRow, type SurveyRow, type UserRow } from '../database/schema'
 import type { CreateUserClaims, CreateUserResponse, CustomFieldInput } from '../../shared/schemas/respondent'
 import { forbidden } from '../utils/errors'
@@ -10,28 +11,28 @@ import { AUTH_TOKEN_DEFAULT_CHARSET } from './surveys'
 
 export interface RespondentRecord { respondent: RespondentRow, user: UserRow }
 
+const respondentWithUser = (db: Db | Tx) => db.select({ respondent: respondents, user: users }).from(respondents).innerJoin(users, eq(users.id, respondents.userId))
+
 export function findRespondent(db: Db | Tx, surveyId: number, username: string): RespondentRecord | undefined {
-  const row = db.select({ respondent: respondents, user: users }).from(respondents)
-    .innerJoin(users, eq(users.id, respondents.userId))
-    .where(and(eq(respondents.surveyId, surveyId), eq(respondents.username, username))).get()
-  return row ?? undefined
+  return prepared(db, 'respondentByUsername', () => respondentWithUser(db)
+    .where(and(eq(respondents.surveyId, sql.placeholder('surveyId')), eq(respondents.username, sql.placeholder('username')))).prepare())
+    .get({ surveyId, username }) ?? undefined
 }
 
 export function findRespondentByAuthToken(db: Db, authToken: string): RespondentRecord | undefined {
-  return db.select({ respondent: respondents, user: users }).from(respondents)
-    .innerJoin(users, eq(users.id, respondents.userId))
-    .where(eq(respondents.authToken, authToken)).get() ?? undefined
+  return prepared(db, 'respondentByAuthToken', () => respondentWithUser(db).where(eq(respondents.authToken, sql.placeholder('authToken'))).prepare())
+    .get({ authToken }) ?? undefined
 }
 
 export function findRespondentById(db: Db, respondentId: number): RespondentRecord | undefined {
-  return db.select({ respondent: respondents, user: users }).from(respondents)
-    .innerJoin(users, eq(users.id, respondents.userId))
-    .where(eq(respondents.id, respondentId)).get() ?? undefined
+  return prepared(db, 'respondentById', () => respondentWithUser(db).where(eq(respondents.id, sql.placeholder('id'))).prepare())
+    .get({ id: respondentId }) ?? undefined
 }
 
 export function customFieldsOf(db: Db | Tx, userId: number) {
-  return db.select({ name: userCustomFields.name, value: userCustomFields.value, public: userCustomFields.public })
-    .from(userCustomFields).where(eq(userCustomFields.userId, userId)).orderBy(userCustomFields.name).all()
+  return prepared(db, 'customFields', () => db.select({ name: userCustomFields.name, value: userCustomFields.value, public: userCustomFields.public })
+    .from(userCustomFields).where(eq(userCustomFields.userId, sql.placeholder('userId'))).orderBy(userCustomFields.name).prepare())
+    .all({ userId })
 }
 
 /** A fresh auth token in the survey's length and charset (CSPRNG; the survey settings guarantee ≥128 bits). */

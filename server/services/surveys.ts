@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { asc, eq, inArray, sql } from 'drizzle-orm'
-import type { Db } from '../database'
+import { externalDataVersion, type Db } from '../database'
+import { prepared } from '../database/prepared'
 import { respondents, surveys, users, type SurveyRow } from '../database/schema'
 import { AppError, badRequest, conflict, fieldErrorsFromZod, type FieldErrors } from '../utils/errors'
 import { obviouslyPrivateHost } from '../utils/ssrf'
@@ -20,15 +21,16 @@ export const AUTH_TOKEN_DEFAULT_CHARSET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijk
 /** Looks a survey up by slug ignoring case. Anything that is not a valid slug matches nothing. */
 export function findSurveyBySlug(db: Db, slug: string): SurveyRow | undefined {
   if (typeof slug !== 'string' || !SLUG_PATTERN.test(slug)) return undefined
-  return db.select().from(surveys).where(sql`lower(${surveys.slug}) = ${slug.toLowerCase()}`).get()
+  return prepared(db, 'surveyBySlug', () => db.select().from(surveys).where(sql`lower(${surveys.slug}) = ${sql.placeholder('slug')}`).prepare())
+    .get({ slug: slug.toLowerCase() })
 }
 
 export function findSurveyById(db: Db, id: number): SurveyRow | undefined {
-  return db.select().from(surveys).where(eq(surveys.id, id)).get()
+  return prepared(db, 'surveyById', () => db.select().from(surveys).where(eq(surveys.id, sql.placeholder('id'))).prepare()).get({ id })
 }
 
 export function listSurveys(db: Db): SurveyRow[] {
-  return db.select().from(surveys).orderBy(asc(surveys.name), asc(surveys.id)).all()
+  return prepared(db, 'surveys', () => db.select().from(surveys).orderBy(asc(surveys.name), asc(surveys.id)).prepare()).all()
 }
 
 /** Open access: anyone may self-register (generation allowed and no partner secret). */
@@ -71,6 +73,25 @@ export function assertSurveyActive(survey: SurveyRow, now = new Date()) {
 
 export function listOpenSurveys(db: Db, now = new Date()): SurveyRow[] {
   return listSurveys(db).filter(survey => isOpenAccess(survey) && effectiveState(survey, now) !== 'completed')
+}
+
+/** Survey writes made by this process (SQLite's data_version only counts other connections' commits). */
+let localSurveyWrites = 0
+const PUBLIC_LIST_MAX_AGE_MS = 5000
+const publicListCache = new WeakMap<Db, { dataVersion: number, localWrites: number, at: number, list: PublicSurveyEntry[] }>()
+
+/**
+ * GET /api/surveys, cached: rebuilt when this process changed a survey, when another process (the CLI,
+ * another server) committed to the database, and at least every 5 s (start and end dates pass by).
+ */
+export function publicSurveyList(db: Db, now = new Date()): PublicSurveyEntry[] {
+  const dataVersion = externalDataVersion(db)
+  const cached = publicListCache.get(db)
+  if (cached && cached.dataVersion === dataVersion && cached.localWrites === localSurveyWrites && now.getTime() - cached.at < PUBLIC_LIST_MAX_AGE_MS)
+    return cached.list
+  const list = listOpenSurveys(db, now).map(publicSurveyEntry)
+  publicListCache.set(db, { dataVersion, localWrites: localSurveyWrites, at: now.getTime(), list })
+  return list
 }
 
 /** SPEC.md 5.1: the only view of a survey that unauthenticated clients get. */
@@ -214,6 +235,7 @@ export function upsertSurveys(db: Db, input: unknown, options: UpsertOptions = {
   })
   if (Object.keys(errors).length) throw badRequest('The survey is not valid.', errors)
 
+  localSurveyWrites++
   return db.transaction((tx) => {
     return plans.map(({ existing, merged, generatedWebhookSecret }) => {
       const { slug: _slug, ...values } = merged
@@ -234,6 +256,7 @@ export function upsertSurvey(db: Db, input: unknown, options?: UpsertOptions): U
 
 /** Deletes a survey with everything in it; refused while it has respondents unless forced. Returns how many respondents went. */
 export function deleteSurvey(db: Db, survey: SurveyRow, force: boolean): number {
+  localSurveyWrites++
   return db.transaction((tx) => {
     const userIds = tx.select({ userId: respondents.userId }).from(respondents).where(eq(respondents.surveyId, survey.id)).all().map(row => row.userId)
     if (userIds.length && !force) throw conflict(`The survey has ${userIds.length} respondent(s). Delete with ?force=true to remove them too.`)

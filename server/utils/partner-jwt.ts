@@ -72,7 +72,7 @@ export async function verifyPartnerToken(token: string, survey: SurveyRow, optio
   const now = options.now ?? new Date()
   let payload: JWTPayload
   try {
-    ({ payload } = await jwtVerify(token, new TextEncoder().encode(survey.genUserKey ?? ''), {
+    ({ payload } = await jwtVerify(token, await hmacKey(survey.genUserKey ?? '', alg as typeof PARTNER_JWT_ALGORITHMS[number]), {
       algorithms: [...PARTNER_JWT_ALGORITHMS],
       clockTolerance: CLOCK_TOLERANCE_SECONDS,
       currentDate: now,

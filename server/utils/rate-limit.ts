@@ -1,5 +1,6 @@
 import { eq, lt, sql } from 'drizzle-orm'
 import type { Db } from '../database'
+import { prepared } from '../database/prepared'
 import { rateLimits } from '../database/schema'
 
 export interface RateLimitRule { max: number, windowSeconds: number }
@@ -10,7 +11,7 @@ export interface RateLimitState { count: number, retryAfterSeconds: number, limi
  * `peek` reads without counting; `hit` counts one; `reset` forgets the key.
  */
 export function rateLimitPeek(db: Db, key: string, rule: RateLimitRule, now = Date.now()): RateLimitState {
-  const row = db.select().from(rateLimits).where(eq(rateLimits.key, key)).get()
+  const row = prepared(db, 'rateLimitByKey', () => db.select().from(rateLimits).where(eq(rateLimits.key, sql.placeholder('key'))).prepare()).get({ key })
   const windowMs = rule.windowSeconds * 1000
   if (!row || row.windowStart.getTime() + windowMs <= now) return { count: 0, retryAfterSeconds: 0, limited: false }
   const retryAfterSeconds = Math.ceil((row.windowStart.getTime() + windowMs - now) / 1000)
@@ -19,15 +20,16 @@ export function rateLimitPeek(db: Db, key: string, rule: RateLimitRule, now = Da
 
 export function rateLimitHit(db: Db, key: string, rule: RateLimitRule, now = Date.now()): RateLimitState {
   const windowMs = rule.windowSeconds * 1000
-  const row = db.insert(rateLimits).values({ key, windowStart: new Date(now), count: 1 })
+  const row = prepared(db, 'rateLimitHit', () => db.insert(rateLimits)
+    .values({ key: sql.placeholder('key'), windowStart: sql.placeholder('windowStart'), count: 1 })
     .onConflictDoUpdate({
       target: rateLimits.key,
       set: {
-        count: sql`CASE WHEN ${rateLimits.windowStart} + ${windowMs} <= ${now} THEN 1 ELSE ${rateLimits.count} + 1 END`,
-        windowStart: sql`CASE WHEN ${rateLimits.windowStart} + ${windowMs} <= ${now} THEN ${now} ELSE ${rateLimits.windowStart} END`,
+        count: sql`CASE WHEN ${rateLimits.windowStart} + ${sql.placeholder('windowMs')} <= ${sql.placeholder('now')} THEN 1 ELSE ${rateLimits.count} + 1 END`,
+        windowStart: sql`CASE WHEN ${rateLimits.windowStart} + ${sql.placeholder('windowMs')} <= ${sql.placeholder('now')} THEN ${sql.placeholder('now')} ELSE ${rateLimits.windowStart} END`,
       },
     })
-    .returning().get()
+    .returning().prepare()).get({ key, windowStart: new Date(now), now, windowMs })!
   const retryAfterSeconds = Math.ceil((row.windowStart.getTime() + windowMs - now) / 1000)
   return { count: row.count, retryAfterSeconds, limited: row.count > rule.max }
 }

@@ -1,6 +1,4 @@
 import { useDb } from '../../database'
-import { listOpenSurveys, publicSurveyEntry } from '../../services/surveys'
+import { publicSurveyList } from '../../services/surveys'
 
-export default defineEventHandler(() => {
-  return listOpenSurveys(useDb()).map(publicSurveyEntry)
-})
+export default defineEventHandler(() => publicSurveyList(useDb()))
