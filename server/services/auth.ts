@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
-import { and, eq, isNull } from 'drizzle-orm'
+import { and, eq, isNull, sql } from 'drizzle-orm'
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose'
 import type { Db, Tx } from '../database'
+import { prepared } from '../database/prepared'
 import { refreshSessions, type RespondentRow, type SurveyRow } from '../database/schema'
 import { AppError, unauthorized } from '../utils/errors'
 import { hmacKey } from '../utils/hmac-keys'
@@ -51,7 +52,13 @@ export interface IssuedRefreshToken { token: string, expiresAt: Date }
 function storeRefreshToken(db: Db | Tx, respondentId: number, familyId: string, now: Date): IssuedRefreshToken {
   const token = randomToken(32)
   const expiresAt = new Date(now.getTime() + REFRESH_TOKEN_TTL_SECONDS * 1000)
-  db.insert(refreshSessions).values({ familyId, respondentId, tokenHash: sha256(token), expiresAt, createdAt: now }).run()
+  prepared(db, 'insertRefreshSession', () => db.insert(refreshSessions).values({
+    familyId: sql.placeholder('familyId'),
+    respondentId: sql.placeholder('respondentId'),
+    tokenHash: sql.placeholder('tokenHash'),
+    expiresAt: sql.placeholder('expiresAt'),
+    createdAt: sql.placeholder('createdAt'),
+  }).prepare()).run({ familyId, respondentId, tokenHash: sha256(token), expiresAt, createdAt: now })
   return { token, expiresAt }
 }
 

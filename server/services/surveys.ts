@@ -78,20 +78,36 @@ export function listOpenSurveys(db: Db, now = new Date()): SurveyRow[] {
 /** Survey writes made by this process (SQLite's data_version only counts other connections' commits). */
 let localSurveyWrites = 0
 const PUBLIC_LIST_MAX_AGE_MS = 5000
-const publicListCache = new WeakMap<Db, { dataVersion: number, localWrites: number, at: number, list: PublicSurveyEntry[] }>()
+interface PublicCache { dataVersion: number, localWrites: number, at: number, list: PublicSurveyEntry[], bySlug: Map<string, PublicSurveyEntry> }
+const publicCache = new WeakMap<Db, PublicCache>()
 
 /**
- * GET /api/surveys, cached: rebuilt when this process changed a survey, when another process (the CLI,
- * another server) committed to the database, and at least every 5 s (start and end dates pass by).
+ * The public entries (GET /api/surveys and /api/surveys/{slug}), cached: rebuilt when this process
+ * changed a survey, when another process (the CLI, another server) committed to the database, and at
+ * least every 5 s (start and end dates pass by).
  */
-export function publicSurveyList(db: Db, now = new Date()): PublicSurveyEntry[] {
+function publicEntries(db: Db, now: Date): PublicCache {
   const dataVersion = externalDataVersion(db)
-  const cached = publicListCache.get(db)
+  const cached = publicCache.get(db)
   if (cached && cached.dataVersion === dataVersion && cached.localWrites === localSurveyWrites && now.getTime() - cached.at < PUBLIC_LIST_MAX_AGE_MS)
-    return cached.list
-  const list = listOpenSurveys(db, now).map(publicSurveyEntry)
-  publicListCache.set(db, { dataVersion, localWrites: localSurveyWrites, at: now.getTime(), list })
-  return list
+    return cached
+  const all = listSurveys(db)
+  const fresh = {
+    dataVersion,
+    localWrites: localSurveyWrites,
+    at: now.getTime(),
+    list: all.filter(survey => isOpenAccess(survey) && effectiveState(survey, now) !== 'completed').map(publicSurveyEntry),
+    bySlug: new Map(all.map(survey => [survey.slug.toLowerCase(), publicSurveyEntry(survey)])),
+  }
+  publicCache.set(db, fresh)
+  return fresh
+}
+
+export const publicSurveyList = (db: Db, now = new Date()): PublicSurveyEntry[] => publicEntries(db, now).list
+
+export function publicSurveyBySlug(db: Db, slug: string, now = new Date()): PublicSurveyEntry | undefined {
+  if (typeof slug !== 'string' || !SLUG_PATTERN.test(slug)) return undefined
+  return publicEntries(db, now).bySlug.get(slug.toLowerCase())
 }
 
 /** SPEC.md 5.1: the only view of a survey that unauthenticated clients get. */

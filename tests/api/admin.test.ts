@@ -100,12 +100,15 @@ describe('surveys', () => {
   })
 
   it('lists, reads and updates only the fields given', async () => {
+    expect((await request('/api/surveys/admin-study')).body.name).toBe('Admin study')
     expect((await as(readOnly)('/surveys')).body.map((s: { slug: string }) => s.slug)).toContain('Admin-Study')
     const updated = await as(full)('/surveys/admin-study', { method: 'PATCH', body: { name: 'Admin study (renamed)', maximumDailySubmissions: 5 } })
     expect(updated.status).toBe(200)
     expect(updated.body).toMatchObject({ name: 'Admin study (renamed)', maximumDailySubmissions: 5, supportEmail: 'study@example.org', genUserKeySet: true })
     expect((await as(full)('/surveys/admin-study', { method: 'PATCH', body: { maximumDailySubmissions: 'many' } })).status).toBe(400)
     expect((await as(readOnly)('/surveys/ADMIN-STUDY')).body.name).toBe('Admin study (renamed)')
+    // The public entry (cached by the server) follows a change made through the server at once.
+    expect((await request('/api/surveys/admin-study')).body.name).toBe('Admin study (renamed)')
     expect((await as(readOnly)('/surveys/nope')).status).toBe(404)
   })
 })
