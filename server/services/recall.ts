@@ -4,23 +4,12 @@ import type { Db, Tx } from '../database'
 import { recallSessions, submissionFoods, submissionMeals, submissions, type SurveyRow } from '../database/schema'
 import { recallDraftSchema, type FeedbackSubmission, type RecallDraft, type RecallSessionView, type SubmissionRequest, type SubmissionResult } from '../../shared/schemas/recall'
 import type { NotificationType } from '../../shared/schemas/survey'
+import type { SubmissionStatus } from '../../shared/types/respondent-api'
 import { conflict, forbidden, notFound } from '../utils/errors'
 import { followUpUrl } from './follow-up'
 import { recordEvent } from './notifications'
 import { customFieldsOf, type RespondentRecord } from './respondents'
 import { effectiveState } from './surveys'
-
-export interface SubmissionStatus {
-  total: number
-  today: number
-  lastSubmissionTime: string | null
-  canSubmit: boolean
-  /** Why a new submission would be refused now; null when it would be accepted. */
-  reason: string | null
-  /** When the minimum interval next allows a submission (only when that is the reason). */
-  nextSubmissionAt: string | null
-  limits: { maximumDailySubmissions: number, maximumTotalSubmissions: number | null, minimumSubmissionInterval: number }
-}
 
 const startOfUtcDay = (now: Date) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()))
 

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { isHttpUrl } from './survey'
 
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001F\u007F]/
@@ -25,15 +26,7 @@ export type CustomFieldInput = z.infer<typeof customFieldSchema>
 export const customFieldsSchema = z.array(customFieldSchema).max(100)
   .refine(fields => new Set(fields.map(field => field.name)).size === fields.length, 'custom field names must be unique')
 
-export const redirectUrlSchema = z.string().max(2048).refine((value) => {
-  try {
-    const url = new URL(value)
-    return url.protocol === 'https:' || url.protocol === 'http:'
-  }
-  catch {
-    return false
-  }
-}, 'redirectUrl must be an absolute http(s) URL')
+export const redirectUrlSchema = z.string().max(2048).refine(isHttpUrl, 'redirectUrl must be an absolute http(s) URL')
 
 /** The create-user JWT's own claims (SPEC.md 5.4). Unknown claims are ignored. */
 export const createUserClaimsSchema = z.object({

@@ -19,7 +19,7 @@ export type SurveyState = typeof surveyStates[number]
 export type AuthMode = typeof authModes[number]
 export type NotificationType = typeof notificationTypes[number]
 
-const httpUrl = z.string().trim().max(2048).refine((value) => {
+export function isHttpUrl(value: string): boolean {
   try {
     const url = new URL(value)
     return url.protocol === 'http:' || url.protocol === 'https:'
@@ -27,7 +27,9 @@ const httpUrl = z.string().trim().max(2048).refine((value) => {
   catch {
     return false
   }
-}, 'must be an absolute http(s) URL')
+}
+
+const httpUrl = z.string().trim().max(2048).refine(isHttpUrl, 'must be an absolute http(s) URL')
 
 /** `scheme://host[:port]` exactly as `new URL(...).origin` writes it. */
 export const originSchema = z.string().trim().max(512).refine((value) => {
