@@ -98,6 +98,20 @@ describe('errors on every API route', () => {
   })
 })
 
+describe('methods', () => {
+  it('answers a known API path asked with another method with 405 and Allow', async () => {
+    const response = await request('/api/surveys', { method: 'DELETE' })
+    expect(response.status).toBe(405)
+    expect(response.headers.get('allow')).toBe('GET, HEAD')
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff')
+    expect(response.body).toEqual({ statusCode: 405, message: expect.stringContaining('use GET') })
+    const session = await request('/api/surveys/open-b/session', { method: 'PATCH', body: {} })
+    expect(session.status).toBe(405)
+    expect(session.headers.get('allow')).toBe('POST, PUT, DELETE')
+    expect((await request('/api/surveys/open-b/create-user', { method: 'GET' })).status).toBe(405)
+  })
+})
+
 describe('pages', () => {
   it('/ lists the open surveys with links, server-rendered', async () => {
     const response = await request('/')

@@ -1,0 +1,32 @@
+import { setResponseHeader } from 'h3'
+import { operations } from '../openapi/document'
+import { AppError } from '../utils/errors'
+
+/** Every API path template (from the same list the OpenAPI document is built from) with its methods. */
+const routes = (() => {
+  const byPath = new Map<string, Set<string>>()
+  for (const operation of operations) {
+    const methods = byPath.get(operation.path) ?? new Set<string>()
+    methods.add(operation.method.toUpperCase())
+    if (operation.method === 'get') methods.add('HEAD')
+    byPath.set(operation.path, methods)
+  }
+  return [...byPath].map(([path, methods]) => ({
+    pattern: new RegExp(`^${path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{\w+\}/g, '[^/]+')}/?$`),
+    methods,
+  }))
+})()
+
+/**
+ * A known API path asked with a method it does not have is 405 with `Allow`, answered before routing
+ * (otherwise Nitro hands it to the page renderer, which can only say 404).
+ */
+export default defineEventHandler((event) => {
+  if (!event.path.startsWith('/api/')) return
+  const pathname = event.path.split('?')[0]!
+  const route = routes.find(candidate => candidate.pattern.test(pathname))
+  if (!route || route.methods.has(event.method)) return
+  const allowed = [...route.methods].join(', ')
+  setResponseHeader(event, 'allow', allowed)
+  throw new AppError(405, `Method ${event.method} is not allowed here; use ${allowed}.`)
+})
