@@ -1,7 +1,7 @@
 import { getRequestProtocol, setResponseHeaders } from 'h3'
 import { API_CONTENT_SECURITY_POLICY, carriesToken, pageContentSecurityPolicy } from '../utils/security-headers'
 
-/** Headers on every answer; pages get their CSP again with a per-request nonce in the render:html hook. */
+/** Headers on every answer; rendered pages get their CSP again, with their inline scripts' hashes, in the render:html hook. */
 export default defineEventHandler((event) => {
   const config = useRuntimeConfig()
   const https = getRequestProtocol(event, { xForwardedProto: Number(config.trustProxy) > 0 }) === 'https'
@@ -10,7 +10,7 @@ export default defineEventHandler((event) => {
     'x-content-type-options': 'nosniff',
     'x-frame-options': 'DENY',
     'referrer-policy': carriesToken(event.path) ? 'no-referrer' : 'same-origin',
-    'content-security-policy': isApi ? API_CONTENT_SECURITY_POLICY : pageContentSecurityPolicy(null, config.captchaProvider === 'hcaptcha'),
+    'content-security-policy': isApi ? API_CONTENT_SECURITY_POLICY : pageContentSecurityPolicy([], config.captchaProvider === 'hcaptcha'),
     'cross-origin-opener-policy': 'same-origin',
     'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=()',
     ...(https ? { 'strict-transport-security': 'max-age=31536000; includeSubDomains' } : {}),

@@ -78,6 +78,9 @@ export function listOpenSurveys(db: Db, now = new Date()): SurveyRow[] {
 /** Survey writes made by this process (SQLite's data_version only counts other connections' commits). */
 let localSurveyWrites = 0
 const PUBLIC_LIST_MAX_AGE_MS = 5000
+/** Changes whenever any survey may have changed: a write by this process, or a commit by another. */
+export const surveysVersion = (db: Db) => `${externalDataVersion(db)}:${localSurveyWrites}`
+
 interface PublicCache { dataVersion: number, localWrites: number, at: number, list: PublicSurveyEntry[], bySlug: Map<string, PublicSurveyEntry> }
 const publicCache = new WeakMap<Db, PublicCache>()
 

@@ -1,11 +1,14 @@
 export const HCAPTCHA_SOURCES = 'https://hcaptcha.com https://*.hcaptcha.com'
 
-/** The page policy: only the app's own origin (plus hCaptcha when it is on); inline scripts only with the nonce. */
-export function pageContentSecurityPolicy(nonce: string | null, captcha: boolean): string {
+/**
+ * The page policy: only the app's own origin (plus hCaptcha when it is on). Inline scripts run only when
+ * their SHA-256 is listed: hashes, not nonces, so a rendered page stays valid when it is served from cache.
+ */
+export function pageContentSecurityPolicy(scriptHashes: string[], captcha: boolean): string {
   const extra = captcha ? ` ${HCAPTCHA_SOURCES}` : ''
   return [
     `default-src 'self'`,
-    `script-src 'self'${nonce ? ` 'nonce-${nonce}'` : ''}${extra}`,
+    `script-src 'self'${scriptHashes.map(hash => ` 'sha256-${hash}'`).join('')}${extra}`,
     `style-src 'self' 'unsafe-inline'${extra}`,
     `img-src 'self' data:`,
     `font-src 'self'`,
