@@ -1,4 +1,6 @@
+import { sql } from 'drizzle-orm'
 import type { Tx } from '../database'
+import { prepared } from '../database/prepared'
 import { surveyEvents, webhookDeliveries, type SurveyRow } from '../database/schema'
 import type { NotificationType } from '../../shared/schemas/survey'
 import { randomToken } from '../utils/tokens'
@@ -13,7 +15,15 @@ export type EventBody = SessionEventBody | SubmittedEventBody | RespondentCreate
  * it reports does), with one pending delivery per webhook the survey registered for this type.
  */
 export function recordEvent(tx: Tx, survey: SurveyRow, body: EventBody, now = new Date()) {
-  const event = tx.insert(surveyEvents).values({
+  const event = prepared(tx, 'insertSurveyEvent', () => tx.insert(surveyEvents).values({
+    type: sql.placeholder('type'),
+    surveyId: sql.placeholder('surveyId'),
+    userId: sql.placeholder('userId'),
+    sessionId: sql.placeholder('sessionId'),
+    submissionId: sql.placeholder('submissionId'),
+    payload: sql.placeholder('payload'),
+    createdAt: sql.placeholder('createdAt'),
+  }).returning({ id: surveyEvents.id }).prepare()).get({
     type: body.type,
     surveyId: survey.id,
     userId: Number(body.userId),
@@ -21,7 +31,7 @@ export function recordEvent(tx: Tx, survey: SurveyRow, body: EventBody, now = ne
     submissionId: 'submissionId' in body ? body.submissionId : null,
     payload: JSON.stringify(body),
     createdAt: now,
-  }).returning({ id: surveyEvents.id }).get()
+  })!
   const targets = survey.notifications.filter(target => target.type === body.type)
   if (targets.length) {
     tx.insert(webhookDeliveries).values(targets.map(target => ({

@@ -65,17 +65,30 @@ export interface NewRespondent {
  * again on the (astronomically unlikely) collision with another respondent's.
  */
 export function insertRespondent(tx: Tx, survey: SurveyRow, input: NewRespondent): RespondentRecord {
-  const user = tx.insert(users).values({ name: input.name ?? null }).returning().get()
+  const now = new Date()
+  const user = prepared(tx, 'insertUser', () => tx.insert(users).values({ name: sql.placeholder('name'), createdAt: sql.placeholder('createdAt'), updatedAt: sql.placeholder('updatedAt') }).returning().prepare())
+    .get({ name: input.name ?? null, createdAt: now, updatedAt: now })!
   for (let attempt = 0; ; attempt++) {
     try {
-      const respondent = tx.insert(respondents).values({
+      const respondent = prepared(tx, 'insertRespondent', () => tx.insert(respondents).values({
+        surveyId: sql.placeholder('surveyId'),
+        userId: sql.placeholder('userId'),
+        username: sql.placeholder('username'),
+        passwordHash: sql.placeholder('passwordHash'),
+        authToken: sql.placeholder('authToken'),
+        redirectUrl: sql.placeholder('redirectUrl'),
+        createdAt: sql.placeholder('createdAt'),
+        updatedAt: sql.placeholder('updatedAt'),
+      }).returning().prepare()).get({
         surveyId: survey.id,
         userId: user.id,
         username: input.username,
         passwordHash: input.passwordHash ?? null,
         authToken: generateAuthToken(survey),
         redirectUrl: input.redirectUrl ?? null,
-      }).returning().get()
+        createdAt: now,
+        updatedAt: now,
+      })!
       if (input.customFields?.length) replaceCustomFields(tx, user.id, input.customFields)
       recordEvent(tx, survey, { type: 'survey.respondent.created', surveyId: String(survey.id), userId: String(user.id), username: respondent.username })
       return { respondent, user }
