@@ -5,6 +5,7 @@ import { adminSurveyView, effectiveState, findSurveyBySlug, isOpenAccess, listSu
 import { listDeliveries, resendDelivery } from '../server/services/webhooks'
 import { ADMIN_SCOPES, createAccessToken, listAccessTokens, revokeAccessToken } from '../server/services/access-tokens'
 import { authLinksCsv } from '../server/services/respondent-admin'
+import { recentAudit } from '../server/services/audit'
 import { AppError } from '../server/utils/errors'
 
 const usage = `Respondent Gateway admin CLI — npm run cli -- <command>
@@ -20,6 +21,7 @@ const usage = `Respondent Gateway admin CLI — npm run cli -- <command>
   tokens:revoke <id>           revoke a token
   respondents:export <slug> [--origin <url>]
                                CSV of the survey's respondents with their sign-in links
+  audit:list [--limit <n>]     recent changes made through the admin API (who, what, when)
 
 Scopes: ${ADMIN_SCOPES.join(', ')}
 
@@ -110,6 +112,14 @@ const commands: Record<string, Command> = {
     if (!survey) throw new AppError(404, `No survey "${slug}".`)
     const origin = typeof flags.origin === 'string' ? flags.origin : process.env.NUXT_PUBLIC_ORIGIN || `http://localhost:${process.env.PORT || 3000}`
     process.stdout.write(authLinksCsv(useDb(), survey, origin))
+  },
+  'audit:list': (args) => {
+    const { flags } = parseArgs(args)
+    const limit = flags.limit === undefined ? 50 : Number(flags.limit)
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw new AppError(400, 'Invalid option', { limit: { msg: 'must be a whole number from 1 to 10000' } })
+    const rows = recentAudit(useDb(), limit)
+    if (!rows.length) return void console.log('No audited changes.')
+    console.table(rows.map(row => ({ at: row.at.toISOString(), actor: row.actor, action: row.action, target: row.target, details: row.details ? JSON.stringify(row.details) : '' })))
   },
   'deliveries:resend': ([id]) => {
     if (!id) throw new AppError(400, 'Name the delivery: deliveries:resend <id>')

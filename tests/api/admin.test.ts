@@ -185,6 +185,10 @@ describe('respondents', () => {
     expect(actions).toEqual(expect.arrayContaining(['survey.create', 'survey.update', 'respondent.create', 'respondent.disable', 'respondent.enable', 'respondent.rotate-auth-token', 'survey.delete']))
     expect(JSON.stringify(server.db().select().from(auditLog).all())).not.toContain(SECRET)
     expect(JSON.stringify(server.db().select().from(auditLog).all())).not.toContain('Strong-pass1')
+    const cli = runCli(['audit:list', '--limit', '100'], server.databasePath)
+    expect(cli.status).toBe(0)
+    expect(cli.stdout).toContain('respondent.rotate-auth-token')
+    expect(cli.stdout).toContain('token:')
   })
 })
 
