@@ -1,9 +1,9 @@
 import { eq } from 'drizzle-orm'
-import type { Db } from '../database'
+import type { Db, Tx } from '../database'
 import { settings } from '../database/schema'
 import { randomToken } from '../utils/tokens'
 
-export function getSetting(db: Db, key: string): string | undefined {
+export function getSetting(db: Db | Tx, key: string): string | undefined {
   return db.select().from(settings).where(eq(settings.key, key)).get()?.value
 }
 
