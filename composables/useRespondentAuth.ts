@@ -28,9 +28,16 @@ export function useRespondentAuth() {
     state.value = { accessToken, surveySlug: surveyOfToken(accessToken) }
   }
 
-  /** One refresh at a time: a rotated refresh token presented twice would end the session. */
+  /**
+   * One refresh at a time, across this browser's tabs too (Web Locks): the refresh cookie is shared, and
+   * a rotated refresh token presented twice ends the session, so a second tab must wait for the first
+   * rotation and then send the new cookie.
+   */
   function refresh(): Promise<boolean> {
-    refreshing ??= $fetch<{ accessToken: string }>('/api/auth/refresh', { method: 'POST' })
+    const call = () => $fetch<{ accessToken: string }>('/api/auth/refresh', { method: 'POST' })
+    const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined
+    const turn = async () => locks ? await locks.request('rg-refresh', call) : await call()
+    refreshing ??= turn()
       .then(({ accessToken }) => {
         accept(accessToken)
         return true

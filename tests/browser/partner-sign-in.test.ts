@@ -96,6 +96,31 @@ describe('partner create-user link in a browser', () => {
     expect(third.errors).toEqual([])
   })
 
+  it('keeps the session when a second tab refreshes while the first tab\'s refresh is still under way', async () => {
+    const first = await newPage()
+    await first.goto(link('cohort', await signPartnerToken(SECRET, { username: 'two-tabs' })))
+    await first.waitForURL(/\/cohort\/home$/)
+    const second = await first.context().newPage()
+    // The first tab's refresh reaches the server at once, but its answer (with the rotated cookie) comes
+    // back late: a second tab refreshing meanwhile would present the old cookie, which the server treats
+    // as a stolen token, unless the tabs take turns.
+    let delayed = false
+    await first.route('**/api/auth/refresh', async (route) => {
+      const response = await route.fetch()
+      delayed = true
+      await new Promise(resolve => setTimeout(resolve, 1500))
+      await route.fulfill({ response })
+    })
+    const firstReload = first.reload()
+    await expect.poll(() => delayed).toBe(true)
+    await second.goto(url('/cohort/feedback'))
+    await firstReload
+    await expect.poll(() => first.getByTestId('signed-in-as').textContent()).toContain('two-tabs')
+    await expect.poll(() => second.getByTestId('signed-in-as').textContent()).toContain('two-tabs')
+    await second.reload()
+    await expect.poll(() => second.getByTestId('signed-in-as').textContent()).toContain('two-tabs')
+  })
+
   it('sends a visitor without a session from a survey page to the survey\'s sign-in page', async () => {
     const page = await newPage()
     await page.goto(url('/cohort/recall'))
