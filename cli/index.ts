@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { closeDb, useDb } from '../server/database'
 import { adminSurveyView, effectiveState, findSurveyBySlug, isOpenAccess, listSurveys, upsertSurveys } from '../server/services/surveys'
@@ -19,8 +19,9 @@ const usage = `Respondent Gateway admin CLI — npm run cli -- <command>
                                a personal access token for the admin API (printed once)
   tokens:list                  tokens (never their secrets)
   tokens:revoke <id>           revoke a token
-  respondents:export <slug> [--origin <url>]
+  respondents:export <slug> [--origin <url>] [--out <file.csv>]
                                CSV of the survey's respondents with their sign-in links
+                               (to stdout, or to a file: npm prints its own banner on stdout)
   audit:list [--limit <n>]     recent changes made through the admin API (who, what, when)
 
 Scopes: ${ADMIN_SCOPES.join(', ')}
@@ -111,7 +112,10 @@ const commands: Record<string, Command> = {
     const survey = findSurveyBySlug(useDb(), slug)
     if (!survey) throw new AppError(404, `No survey "${slug}".`)
     const origin = typeof flags.origin === 'string' ? flags.origin : process.env.NUXT_PUBLIC_ORIGIN || `http://localhost:${process.env.PORT || 3000}`
-    process.stdout.write(authLinksCsv(useDb(), survey, origin))
+    const csv = authLinksCsv(useDb(), survey, origin)
+    if (typeof flags.out !== 'string') return void process.stdout.write(csv)
+    writeFileSync(resolve(process.cwd(), flags.out), csv, { mode: 0o600 })
+    console.log(`Wrote the sign-in links of ${csv.trim().split('\n').length - 1} respondent(s) to ${flags.out}.`)
   },
   'audit:list': (args) => {
     const { flags } = parseArgs(args)

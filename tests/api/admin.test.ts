@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { eq } from 'drizzle-orm'
 import { auditLog, personalAccessTokens } from '../../server/database/schema'
@@ -173,6 +176,9 @@ describe('respondents', () => {
     const cli = runCli(['respondents:export', 'admin-study'], server.databasePath)
     expect(cli.status).toBe(0)
     expect(cli.stdout).toBe(overridden.body)
+    const file = join(mkdtempSync(join(tmpdir(), 'gateway-export-')), 'links.csv')
+    expect(runCli(['respondents:export', 'admin-study', '--out', file], server.databasePath).stdout).toContain('4 respondent(s)')
+    expect(readFileSync(file, 'utf8')).toBe(overridden.body)
   })
 
   it('refuses to delete a survey with respondents unless forced, and audits every change', async () => {
