@@ -196,6 +196,8 @@ function crossFieldErrors(merged: Partial<MergedSurvey>, creating: boolean, opti
   }
   if (creating && !merged.name) errors.name = { msg: 'is required for a new survey' }
   if (creating && !merged.supportEmail) errors.supportEmail = { msg: 'is required for a new survey' }
+  if (merged.allowGenUsers && !merged.genUserKey && merged.authModes && !merged.authModes.includes('username'))
+    errors.authModes = { msg: 'must include username on an open-access survey: self-registered respondents sign in with the username and password they are given' }
   if (merged.startDate && merged.endDate && merged.endDate <= merged.startDate)
     errors.endDate = { msg: 'must be after startDate' }
   const charsetSize = (merged.authUrlTokenCharset ?? AUTH_TOKEN_DEFAULT_CHARSET).length

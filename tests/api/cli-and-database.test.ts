@@ -27,7 +27,7 @@ describe('npm run cli -- surveys:upsert', () => {
       state: 'active',
       allowGenUsers: true,
       authCaptcha: true,
-      authModes: ['token'],
+      authModes: ['username'],
     })
     const result = runCli(['surveys:upsert', file], server.databasePath)
     expect(result.status).toBe(0)
@@ -44,7 +44,7 @@ describe('npm run cli -- surveys:upsert', () => {
       supportEmail: 'cohort@example.org',
       openAccess: true,
       authCaptcha: true,
-      authModes: ['token'],
+      authModes: ['username'],
     })
   })
 

@@ -8,7 +8,7 @@ const base = { supportEmail: 'team@example.org', state: 'active' as const }
 
 beforeAll(() => {
   upsertSurveys(server.db(), [
-    { ...base, slug: 'open-b', name: 'Beta open survey', allowGenUsers: true, authCaptcha: true, authModes: ['token'] },
+    { ...base, slug: 'open-b', name: 'Beta open survey', allowGenUsers: true, authCaptcha: true, authModes: ['username'] },
     { ...base, slug: 'Open_A', name: 'Alpha open survey', allowGenUsers: true, originatingUrl: 'https://study.example.org/' },
     { ...base, slug: 'partner', name: 'Partner only', allowGenUsers: true, genUserKey: 'p'.repeat(40) },
     { ...base, slug: 'closed', name: 'Closed open survey', allowGenUsers: true, state: 'completed' },
@@ -36,7 +36,7 @@ describe('GET /api/surveys', () => {
       authCaptcha: false,
       authModes: ['username', 'token'],
     })
-    expect(response.body[1]).toMatchObject({ slug: 'open-b', authCaptcha: true, authModes: ['token'] })
+    expect(response.body[1]).toMatchObject({ slug: 'open-b', authCaptcha: true, authModes: ['username'] })
   })
 
   it('never lists a partner survey or shows a secret', async () => {

@@ -61,6 +61,12 @@ describe('survey upsert', () => {
     expect(() => upsertSurvey(freshDb(), { slug: 's', ...minimal, authUrlTokenLength: 24 })).not.toThrow() // 24 × log2(62) ≈ 142 bits
   })
 
+  it('keeps username sign-in on open-access surveys (generated credentials must work)', () => {
+    const error = upsertError(freshDb(), { slug: 'open', ...minimal, allowGenUsers: true, authModes: ['token'] })
+    expect(error.errors).toHaveProperty('authModes')
+    expect(() => upsertSurvey(freshDb(), { slug: 'p', ...minimal, allowGenUsers: true, genUserKey: 'k'.repeat(32), authModes: ['token'] })).not.toThrow()
+  })
+
   it('writes nothing when any survey of a batch is invalid', () => {
     const db = freshDb()
     expect(() => upsertSurveys(db, [{ slug: 'good', ...minimal }, { slug: 'bad', ...minimal, state: 'open' }])).toThrow(AppError)
