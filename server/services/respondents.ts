@@ -127,7 +127,7 @@ export async function createOrUpdateFromPartner(db: Db, survey: SurveyRow, claim
     if (options.jti) rememberTokenId(tx, survey, options.jti)
     const existing = findRespondent(tx, survey.id, claims.username)
     if (existing) {
-      if (existing.user.disabled) throw forbidden('This respondent account is disabled.')
+      if (existing.user.disabled) throw forbidden('This respondent account is disabled.', { username: { msg: 'this respondent is disabled' } })
       if (keepName && claims.name !== undefined) tx.update(users).set({ name: claims.name }).where(eq(users.id, existing.user.id)).run()
       if (keepCustomFields && claims.customFields !== undefined) replaceCustomFields(tx, existing.user.id, claims.customFields)
       if (claims.redirectUrl !== undefined) tx.update(respondents).set({ redirectUrl: claims.redirectUrl }).where(eq(respondents.id, existing.respondent.id)).run()

@@ -1,4 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest'
+import { eq } from 'drizzle-orm'
+import { users } from '../../server/database/schema'
 import { createOrUpdateFromPartner } from '../../server/services/respondents'
 import { findSurveyBySlug, upsertSurveys } from '../../server/services/surveys'
 import { useBrowser } from '../support/browser'
@@ -74,6 +76,12 @@ describe('partner create-user link in a browser', () => {
     const closed = page.getByTestId('link-problem-closed')
     await closed.waitFor()
     expect(await closed.textContent()).toContain('Data collection has paused')
+
+    const db = server.db()
+    const paused = await createOrUpdateFromPartner(db, findSurveyBySlug(db, 'cohort')!, { username: 'paused-account' })
+    db.update(users).set({ disabled: true }).where(eq(users.id, Number(paused.userId))).run()
+    await page.goto(link('cohort', await signPartnerToken(SECRET, { username: 'paused-account' })))
+    await page.getByTestId('link-problem-disabled').waitFor()
   })
 
   it('signs in through /a/{authToken} and ?auth= and drops the token from the address', async () => {
