@@ -226,6 +226,7 @@ describe('create-user — respondents', () => {
     const again = await createUser('plain', { token: await token({ username: 'gone' }) })
     expect(again.status).toBe(403)
     expect(again.body.message).toMatch(/disabled/)
+    expect(again.body.errors).toHaveProperty('username')
   })
 
   it('twelve concurrent first calls for one username create exactly one respondent, twelve 200s', async () => {
