@@ -7,6 +7,8 @@ const tokenInAddress = { 'referrer-policy': 'no-referrer', 'cache-control': 'no-
 // Pages behind a respondent session render in the browser (the access token lives only there);
 // pages whose address carries a token never leak it through Referer or caches.
 const routeRules: Record<string, { ssr?: boolean, headers?: Record<string, string> }> = {
+  // Also on static files, which Nitro serves before the app's own middleware runs.
+  '/**': { headers: { 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY' } },
   '/a/**': { ssr: false, headers: tokenInAddress },
   '/*/create-user/**': { ssr: false, headers: tokenInAddress },
   '/*/home': { ssr: false },

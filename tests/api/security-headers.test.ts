@@ -63,6 +63,15 @@ describe('security headers', () => {
       expect((await request(path)).headers.get('referrer-policy'), path).toBe('same-origin')
   })
 
+  it('static assets are nosniff too', async () => {
+    const page = await request('/open')
+    const asset = /\/_nuxt\/[^"]+\.js/.exec(String(page.body))![0]
+    const response = await request(asset)
+    expect(response.status).toBe(200)
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff')
+    expect((await request('/docs/assets/redoc.standalone.js')).headers.get('x-content-type-options')).toBe('nosniff')
+  })
+
   it('HSTS when served over https (behind a trusted proxy)', async () => {
     const response = await request('/open', { headers: { 'x-forwarded-proto': 'https' } })
     expect(response.headers.get('strict-transport-security')).toBe('max-age=31536000; includeSubDomains')
