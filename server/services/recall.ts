@@ -9,7 +9,7 @@ import { conflict, forbidden, notFound } from '../utils/errors'
 import { followUpUrl } from './follow-up'
 import { recordEvent } from './notifications'
 import { customFieldsOf, type RespondentRecord } from './respondents'
-import { effectiveState } from './surveys'
+import { surveyAvailability } from './surveys'
 
 const startOfUtcDay = (now: Date) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()))
 
@@ -24,10 +24,10 @@ export function submissionStatus(db: Db | Tx, survey: SurveyRow, userId: number,
     maximumTotalSubmissions: survey.maximumTotalSubmissions,
     minimumSubmissionInterval: survey.minimumSubmissionInterval,
   }
-  const state = effectiveState(survey, now)
+  const availability = surveyAvailability(survey, now)
   let reason: string | null = null
   let nextSubmissionAt: Date | null = null
-  if (state !== 'active') reason = state === 'suspended' ? `This survey is suspended${survey.suspensionReason ? `: ${survey.suspensionReason}` : '.'}` : state === 'notStarted' ? 'This survey has not started yet.' : 'This survey has closed.'
+  if (!availability.acceptingRespondents) reason = availability.message
   else if (limits.maximumTotalSubmissions !== null && total >= limits.maximumTotalSubmissions) reason = `You have completed all ${limits.maximumTotalSubmissions} recall(s) of this survey.`
   else if (today >= limits.maximumDailySubmissions) reason = `You have reached today's limit of ${limits.maximumDailySubmissions} recall(s). Please come back tomorrow.`
   else if (last && limits.minimumSubmissionInterval > 0 && now.getTime() - last.getTime() < limits.minimumSubmissionInterval * 1000) {
@@ -64,6 +64,13 @@ function sessionView(session: typeof recallSessions.$inferSelect): RecallSession
 const sessionEvent = (type: NotificationType, survey: SurveyRow, userId: number, sessionId: string) =>
   ({ type, surveyId: String(survey.id), userId: String(userId), sessionId })
 
+/** A new recall session, with its `survey.session.started` event, inside the caller's transaction. */
+function openSession(tx: Tx, survey: SurveyRow, userId: number, now: Date) {
+  const session = tx.insert(recallSessions).values({ id: randomUUID(), surveyId: survey.id, userId, startTime: now, data: { meals: [] }, createdAt: now, updatedAt: now }).returning().get()
+  recordEvent(tx, survey, sessionEvent('survey.session.started', survey, userId, session.id), now)
+  return session
+}
+
 /** Starts the respondent's recall, or resumes the one in progress (on any device). */
 export function startOrResumeSession(db: Db, survey: SurveyRow, record: RespondentRecord, now = new Date()): RecallSessionView {
   return db.transaction((tx) => {
@@ -71,9 +78,7 @@ export function startOrResumeSession(db: Db, survey: SurveyRow, record: Responde
     if (existing) return sessionView(existing)
     const status = submissionStatus(tx, survey, record.user.id, now)
     if (!status.canSubmit) throw forbidden(status.reason!)
-    const session = tx.insert(recallSessions).values({ id: randomUUID(), surveyId: survey.id, userId: record.user.id, startTime: now, data: { meals: [] }, createdAt: now, updatedAt: now }).returning().get()
-    recordEvent(tx, survey, sessionEvent('survey.session.started', survey, record.user.id, session.id), now)
-    return sessionView(session)
+    return sessionView(openSession(tx, survey, record.user.id, now))
   }, { behavior: 'immediate' })
 }
 
@@ -146,10 +151,7 @@ export function submitRecall(db: Db, survey: SurveyRow, record: RespondentRecord
     }
     const status = submissionStatus(tx, survey, userId, now)
     if (!status.canSubmit) throw forbidden(status.reason!)
-    if (!session) {
-      session = tx.insert(recallSessions).values({ id: randomUUID(), surveyId: survey.id, userId, startTime: now, data: {}, createdAt: now, updatedAt: now }).returning().get()
-      recordEvent(tx, survey, sessionEvent('survey.session.started', survey, userId, session.id), now)
-    }
+    session ??= openSession(tx, survey, userId, now)
     const submission = tx.insert(submissions).values({
       id: randomUUID(),
       surveyId: survey.id,

@@ -19,8 +19,10 @@ import {
 export const AUTH_TOKEN_DEFAULT_CHARSET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
 
 /** Looks a survey up by slug ignoring case. Anything that is not a valid slug matches nothing. */
+const isSlug = (slug: unknown): slug is string => typeof slug === 'string' && SLUG_PATTERN.test(slug)
+
 export function findSurveyBySlug(db: Db, slug: string): SurveyRow | undefined {
-  if (typeof slug !== 'string' || !SLUG_PATTERN.test(slug)) return undefined
+  if (!isSlug(slug)) return undefined
   return prepared(db, 'surveyBySlug', () => db.select().from(surveys).where(sql`lower(${surveys.slug}) = ${sql.placeholder('slug')}`).prepare())
     .get({ slug: slug.toLowerCase() })
 }
@@ -71,8 +73,11 @@ export function assertSurveyActive(survey: SurveyRow, now = new Date()) {
   if (!availability.acceptingRespondents) throw new AppError(403, availability.message ?? 'This survey is not active.')
 }
 
+/** SPEC.md 5.1: listed publicly when anyone may register and it has not ended. */
+const isListed = (survey: SurveyRow, now: Date) => isOpenAccess(survey) && effectiveState(survey, now) !== 'completed'
+
 export function listOpenSurveys(db: Db, now = new Date()): SurveyRow[] {
-  return listSurveys(db).filter(survey => isOpenAccess(survey) && effectiveState(survey, now) !== 'completed')
+  return listSurveys(db).filter(survey => isListed(survey, now))
 }
 
 /** Survey writes made by this process (SQLite's data_version only counts other connections' commits). */
@@ -99,7 +104,7 @@ function publicEntries(db: Db, now: Date): PublicCache {
     dataVersion,
     localWrites: localSurveyWrites,
     at: now.getTime(),
-    list: all.filter(survey => isOpenAccess(survey) && effectiveState(survey, now) !== 'completed').map(publicSurveyEntry),
+    list: all.filter(survey => isListed(survey, now)).map(publicSurveyEntry),
     bySlug: new Map(all.map(survey => [survey.slug.toLowerCase(), publicSurveyEntry(survey)])),
   }
   publicCache.set(db, fresh)
@@ -109,7 +114,7 @@ function publicEntries(db: Db, now: Date): PublicCache {
 export const publicSurveyList = (db: Db, now = new Date()): PublicSurveyEntry[] => publicEntries(db, now).list
 
 export function publicSurveyBySlug(db: Db, slug: string, now = new Date()): PublicSurveyEntry | undefined {
-  if (typeof slug !== 'string' || !SLUG_PATTERN.test(slug)) return undefined
+  if (!isSlug(slug)) return undefined
   return publicEntries(db, now).bySlug.get(slug.toLowerCase())
 }
 
