@@ -1,10 +1,11 @@
-import { getRequestProtocol, setResponseHeaders } from 'h3'
+import { setResponseHeaders } from 'h3'
+import { isHttps } from '../utils/context'
 import { API_CONTENT_SECURITY_POLICY, carriesToken, pageContentSecurityPolicy } from '../utils/security-headers'
 
 /** Headers on every answer; rendered pages get their CSP again, with their inline scripts' hashes, in the render:html hook. */
 export default defineEventHandler((event) => {
   const config = useRuntimeConfig()
-  const https = getRequestProtocol(event, { xForwardedProto: Number(config.trustProxy) > 0 }) === 'https'
+  const https = isHttps(event)
   const isApi = event.path.startsWith('/api/')
   setResponseHeaders(event, {
     'x-content-type-options': 'nosniff',

@@ -3,7 +3,7 @@ import { z } from 'zod'
 import type { Db } from '../database'
 import { personalAccessTokens } from '../database/schema'
 import { badRequest, forbidden, notFound, unauthorized } from '../utils/errors'
-import { randomToken, safeEqual, sha256 } from '../utils/tokens'
+import { bearerToken, randomToken, safeEqual, sha256 } from '../utils/tokens'
 
 export const ADMIN_SCOPES = ['surveys:read', 'surveys:write', 'respondents:read', 'respondents:write', 'deliveries:read', 'deliveries:write'] as const
 export type AdminScope = typeof ADMIN_SCOPES[number]
@@ -62,8 +62,7 @@ export interface TokenPrincipal { tokenId: number, name: string, scopes: string[
  */
 export function authenticateAccessToken(db: Db, header: string | undefined, scope: AdminScope, now = new Date()): TokenPrincipal {
   const invalid = () => unauthorized('A valid personal access token is required: "Authorization: Bearer rgpat_…".')
-  const match = /^Bearer\s+(\S+)$/i.exec(header ?? '')
-  const parts = match && TOKEN_PATTERN.exec(match[1]!)
+  const parts = TOKEN_PATTERN.exec(bearerToken(header) ?? '')
   if (!parts) throw invalid()
   const row = db.select().from(personalAccessTokens).where(eq(personalAccessTokens.id, Number(parts[1]))).get()
   const secretMatches = safeEqual(sha256(parts[2]!), row?.secretHash ?? sha256('no such token'))

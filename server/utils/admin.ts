@@ -4,6 +4,7 @@ import type { SurveyRow } from '../database/schema'
 import { authenticateAccessToken, type AdminScope, type TokenPrincipal } from '../services/access-tokens'
 import type { Actor } from '../services/audit'
 import { findSurveyBySlug } from '../services/surveys'
+import { rateLimitRule, trustedProxyHops } from './context'
 import { badRequest, notFound, tooManyRequests } from './errors'
 import { rateLimitHit } from './rate-limit'
 import { routerParam } from './request'
@@ -14,8 +15,7 @@ export interface AdminContext { principal: TokenPrincipal, actor: Actor }
 export function requireAdmin(event: H3Event, scope: AdminScope): AdminContext {
   const db = useDb()
   const principal = authenticateAccessToken(db, getRequestHeader(event, 'authorization'), scope)
-  const { adminRateLimit } = useRuntimeConfig()
-  const state = rateLimitHit(db, `admin:${principal.tokenId}`, { max: Number(adminRateLimit.max), windowSeconds: Number(adminRateLimit.windowSeconds) })
+  const state = rateLimitHit(db, `admin:${principal.tokenId}`, rateLimitRule(useRuntimeConfig().adminRateLimit))
   if (state.limited) throw tooManyRequests(state.retryAfterSeconds, 'Too many admin requests with this token. Slow down.')
   return { principal, actor: { tokenId: principal.tokenId, name: `token:${principal.tokenId}:${principal.name}` } }
 }
@@ -34,5 +34,6 @@ export function userIdParam(event: H3Event): number {
 
 /** Where links point: NUXT_PUBLIC_ORIGIN, else the origin this request came to. */
 export function publicOrigin(event: H3Event): string {
-  return useRuntimeConfig().public.origin || getRequestURL(event, { xForwardedHost: Number(useRuntimeConfig().trustProxy) > 0, xForwardedProto: Number(useRuntimeConfig().trustProxy) > 0 }).origin
+  const trusted = trustedProxyHops() > 0
+  return useRuntimeConfig().public.origin || getRequestURL(event, { xForwardedHost: trusted, xForwardedProto: trusted }).origin
 }

@@ -1,7 +1,17 @@
-import type { H3Event } from 'h3'
+import { getRequestProtocol, type H3Event } from 'h3'
 import type { LoginContext } from '../services/login'
 import type { CaptchaConfig } from './captcha'
 import { clientIp } from './client-ip'
+import type { RateLimitRule } from './rate-limit'
+
+/** NUXT_TRUST_PROXY: how many proxies in front of us may be believed about the client (X-Forwarded-*). */
+export const trustedProxyHops = () => Number(useRuntimeConfig().trustProxy) || 0
+
+export const isHttps = (event: H3Event) => getRequestProtocol(event, { xForwardedProto: trustedProxyHops() > 0 }) === 'https'
+
+/** A rate-limit rule from runtime config, where env overrides arrive as strings. */
+export const rateLimitRule = (config: { max: number | string, windowSeconds: number | string }, max = config.max): RateLimitRule =>
+  ({ max: Number(max), windowSeconds: Number(config.windowSeconds) })
 
 export function captchaConfig(): CaptchaConfig {
   const config = useRuntimeConfig()
@@ -15,13 +25,12 @@ export function captchaConfig(): CaptchaConfig {
   }
 }
 
-export const requestIp = (event: H3Event) => clientIp(event, Number(useRuntimeConfig().trustProxy))
+export const requestIp = (event: H3Event) => clientIp(event, trustedProxyHops())
 
 export function loginContext(event: H3Event): LoginContext {
-  const { loginRateLimit } = useRuntimeConfig()
   return {
     ip: requestIp(event),
     captcha: captchaConfig(),
-    rateLimit: { max: Number(loginRateLimit.max), windowSeconds: Number(loginRateLimit.windowSeconds) },
+    rateLimit: rateLimitRule(useRuntimeConfig().loginRateLimit),
   }
 }

@@ -1,21 +1,19 @@
-import { deleteCookie, getCookie, getRequestHeader, getRequestProtocol, setCookie, type H3Event } from 'h3'
+import { deleteCookie, getCookie, getRequestHeader, setCookie, type H3Event } from 'h3'
 import { useDb } from '../database'
 import type { SurveyRow } from '../database/schema'
 import { issueAccessToken, REFRESH_COOKIE, startRefreshSession, verifyAccessToken, type AccessClaims, type IssuedRefreshToken } from '../services/auth'
 import { findRespondentById, type RespondentRecord } from '../services/respondents'
 import { findSurveyBySlug } from '../services/surveys'
 import { resolveAuthSecret } from '../services/settings'
+import { isHttps } from './context'
 import { forbidden, notFound, unauthorized } from './errors'
+import { bearerToken } from './tokens'
 
 let cachedSecret: string | undefined
 
 export function useAuthSecret(): string {
   cachedSecret ??= resolveAuthSecret(useDb(), useRuntimeConfig().authSecret)
   return cachedSecret
-}
-
-function isHttps(event: H3Event): boolean {
-  return getRequestProtocol(event, { xForwardedProto: Number(useRuntimeConfig().trustProxy) > 0 }) === 'https'
 }
 
 export function setRefreshCookie(event: H3Event, refresh: IssuedRefreshToken) {
@@ -47,10 +45,9 @@ export interface RespondentContext { claims: AccessClaims, record: RespondentRec
  * token (or for a disabled account), 403 when the token belongs to another survey.
  */
 export async function requireRespondent(event: H3Event, slug: string): Promise<RespondentContext> {
-  const header = getRequestHeader(event, 'authorization') ?? ''
-  const match = /^Bearer\s+(\S+)$/i.exec(header)
-  if (!match) throw unauthorized('Sign in first: send the access token as "Authorization: Bearer <token>".')
-  const claims = await verifyAccessToken(useAuthSecret(), match[1]!)
+  const token = bearerToken(getRequestHeader(event, 'authorization'))
+  if (!token) throw unauthorized('Sign in first: send the access token as "Authorization: Bearer <token>".')
+  const claims = await verifyAccessToken(useAuthSecret(), token)
   const db = useDb()
   const survey = findSurveyBySlug(db, slug)
   if (!survey) throw notFound('Survey not found.')

@@ -23,3 +23,8 @@ export function safeEqual(a: string, b: string): boolean {
   if (left.length !== right.length) return false
   return timingSafeEqual(left, right)
 }
+
+/** The token of an `Authorization: Bearer <token>` header, if that is what the header holds. */
+export function bearerToken(header: string | undefined | null): string | undefined {
+  return /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1]
+}

@@ -3,7 +3,7 @@ import { useDb } from '../../../database'
 import { registerRespondent } from '../../../services/registration'
 import { findSurveyBySlug } from '../../../services/surveys'
 import { captchaField } from '../../../../shared/schemas/respondent'
-import { captchaConfig, requestIp } from '../../../utils/context'
+import { captchaConfig, rateLimitRule, requestIp } from '../../../utils/context'
 import { notFound } from '../../../utils/errors'
 import { readValidatedJson, routerParam } from '../../../utils/request'
 
@@ -18,7 +18,7 @@ export default defineEventHandler(async (event) => {
   return registerRespondent(db, survey, captcha, {
     ip: requestIp(event),
     captcha: captchaConfig(),
-    successLimit: { max: Number(limits.max), windowSeconds: Number(limits.windowSeconds) },
-    failureLimit: { max: Number(limits.failedMax), windowSeconds: Number(limits.windowSeconds) },
+    successLimit: rateLimitRule(limits),
+    failureLimit: rateLimitRule(limits, limits.failedMax),
   })
 })
