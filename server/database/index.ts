@@ -55,10 +55,22 @@ export function closeDb() {
   handle = undefined
 }
 
+const dataVersionThisTurn = new Map<Db, number>()
+
 /**
  * A number that changes whenever another connection (another process) commits to the database; this
  * connection's own commits do not change it. Lets in-process caches notice the CLI or a second server.
+ *
+ * Read once per turn of the event loop: the pragma opens and closes a read transaction (locks on the
+ * WAL index), which cost as much as the rest of a cached GET. A commit by another process is seen
+ * from the next turn on.
  */
 export function externalDataVersion(db: Db): number {
-  return prepared(db, 'dataVersion', () => db.$client.prepare('PRAGMA data_version').pluck()).get() as number
+  let version = dataVersionThisTurn.get(db)
+  if (version === undefined) {
+    version = prepared(db, 'dataVersion', () => db.$client.prepare('PRAGMA data_version').pluck()).get() as number
+    if (dataVersionThisTurn.size === 0) setImmediate(() => dataVersionThisTurn.clear())
+    dataVersionThisTurn.set(db, version)
+  }
+  return version
 }
