@@ -3,6 +3,7 @@ import { and, eq, isNull, sql } from 'drizzle-orm'
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose'
 import type { Db, Tx } from '../database'
 import { prepared } from '../database/prepared'
+import { writeTransaction } from '../database/write-batch'
 import { refreshSessions, type RespondentRow, type SurveyRow } from '../database/schema'
 import { AppError, unauthorized } from '../utils/errors'
 import { hmacKey } from '../utils/hmac-keys'
@@ -63,8 +64,9 @@ function storeRefreshToken(db: Db | Tx, respondentId: number, familyId: string, 
 }
 
 /** A new sign-in: a new refresh-token family. */
-export function startRefreshSession(db: Db, respondentId: number, now = new Date()): IssuedRefreshToken {
-  return storeRefreshToken(db, respondentId, randomUUID(), now)
+export function startRefreshSession(db: Db, respondentId: number, now = new Date()): Promise<IssuedRefreshToken> {
+  const familyId = randomUUID()
+  return writeTransaction(db, tx => storeRefreshToken(tx, respondentId, familyId, now))
 }
 
 export interface RotatedSession { record: RespondentRecord, survey: SurveyRow, refresh: IssuedRefreshToken }

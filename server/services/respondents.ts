@@ -1,6 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm'
 import type { Db, Tx } from '../database'
 import { prepared } from '../database/prepared'
+import { writeTransaction } from '../database/write-batch'
 import { respondents, surveys, userCustomFields, usedTokenIds, users, type RespondentRow, type SurveyRow, type UserRow } from '../database/schema'
 import type { CreateUserClaims, CreateUserResponse, CustomFieldInput } from '../../shared/schemas/respondent'
 import { forbidden } from '../utils/errors'
@@ -123,7 +124,7 @@ export async function createOrUpdateFromPartner(db: Db, survey: SurveyRow, claim
     ? await hashPassword(claims.password)
     : undefined
 
-  const record = db.transaction((tx) => {
+  const record = await writeTransaction(db, (tx) => {
     if (options.jti) rememberTokenId(tx, survey, options.jti)
     const existing = findRespondent(tx, survey.id, claims.username)
     if (existing) {
@@ -140,7 +141,7 @@ export async function createOrUpdateFromPartner(db: Db, survey: SurveyRow, claim
       customFields: keepCustomFields ? claims.customFields : undefined,
       redirectUrl: claims.redirectUrl,
     })
-  }, { behavior: 'immediate' })
+  })
 
   const response: CreateUserResponse = {
     userId: String(record.user.id),
@@ -166,13 +167,13 @@ export const GENERATED_PASSWORD_LENGTH = 12
 export async function generateRespondent(db: Db, survey: SurveyRow): Promise<{ username: string, password: string, record: RespondentRecord }> {
   const password = randomString(GENERATED_PASSWORD_LENGTH, GENERATED_PASSWORD_CHARSET)
   const passwordHash = await hashPassword(password)
-  const record = db.transaction((tx) => {
+  const record = await writeTransaction(db, (tx) => {
     for (;;) {
       const { counter } = tx.update(surveys).set({ generatedUserCounter: sql`${surveys.generatedUserCounter} + 1` })
         .where(eq(surveys.id, survey.id)).returning({ counter: surveys.generatedUserCounter }).get()!
       const username = `${survey.slug}${counter}`
       if (!findRespondent(tx, survey.id, username)) return insertRespondent(tx, survey, { username, passwordHash })
     }
-  }, { behavior: 'immediate' })
+  })
   return { username: record.respondent.username, password, record }
 }

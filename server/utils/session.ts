@@ -34,8 +34,12 @@ export const readRefreshCookie = (event: H3Event) => getCookie(event, REFRESH_CO
 
 /** Signs the respondent in: a new refresh-token family in the cookie, an access token in the answer. */
 export async function signIn(event: H3Event, record: RespondentRecord, survey: SurveyRow) {
-  setRefreshCookie(event, startRefreshSession(useDb(), record.respondent.id))
-  return { accessToken: await issueAccessToken(useAuthSecret(), record.respondent, survey) }
+  const [refresh, accessToken] = await Promise.all([
+    startRefreshSession(useDb(), record.respondent.id),
+    issueAccessToken(useAuthSecret(), record.respondent, survey),
+  ])
+  setRefreshCookie(event, refresh)
+  return { accessToken }
 }
 
 export interface RespondentContext { claims: AccessClaims, record: RespondentRecord, survey: SurveyRow }
