@@ -19,13 +19,21 @@ const routes = (() => {
 
 /**
  * A known API path asked with a method it does not have is 405 with `Allow`, answered before routing
- * (otherwise Nitro hands it to the page renderer, which can only say 404).
+ * (otherwise Nitro hands it to the page renderer, which can only say 404); HEAD is answered as GET.
  */
 export default defineEventHandler((event) => {
   if (!event.path.startsWith('/api/')) return
   const pathname = event.path.split('?')[0]!
   const route = routes.find(candidate => candidate.pattern.test(pathname))
-  if (!route || route.methods.has(event.method)) return
+  if (!route) return
+  if (event.method === 'HEAD' && route.methods.has('GET')) {
+    // The router has GET routes only: HEAD is answered by the GET handler, and Node sends no body for a
+    // HEAD request. (h3 caches the method on the event, hence both assignments.)
+    event.node.req.method = 'GET'
+    ;(event as unknown as { _method: string })._method = 'GET'
+    return
+  }
+  if (route.methods.has(event.method)) return
   const allowed = [...route.methods].join(', ')
   setResponseHeader(event, 'allow', allowed)
   throw new AppError(405, `Method ${event.method} is not allowed here; use ${allowed}.`)

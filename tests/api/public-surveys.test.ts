@@ -1,6 +1,6 @@
 import { describe, expect, it, beforeAll } from 'vitest'
 import { upsertSurveys } from '../../server/services/surveys'
-import { request, useTestServer } from '../support/server'
+import { request, url, useTestServer } from '../support/server'
 
 const server = await useTestServer()
 
@@ -109,6 +109,22 @@ describe('methods', () => {
     expect(session.status).toBe(405)
     expect(session.headers.get('allow')).toBe('POST, PUT, DELETE')
     expect((await request('/api/surveys/open-b/create-user', { method: 'GET' })).status).toBe(405)
+  })
+
+  it('answers HEAD on a GET endpoint like GET, without a body', async () => {
+    for (const path of ['/api/surveys', '/api/surveys/open-b']) {
+      const get = await fetch(url(path))
+      const head = await fetch(url(path), { method: 'HEAD' })
+      expect(head.status).toBe(200)
+      expect(head.headers.get('content-type')).toBe(get.headers.get('content-type'))
+      expect(head.headers.get('content-security-policy')).toBe(get.headers.get('content-security-policy'))
+      expect(await head.text()).toBe('')
+      expect(Number(head.headers.get('content-length') ?? 0)).toBeLessThanOrEqual(Number(get.headers.get('content-length') ?? Infinity))
+    }
+    expect((await fetch(url('/api/surveys/nope'), { method: 'HEAD' })).status).toBe(404)
+    const headOnPost = await fetch(url('/api/surveys/open-b/create-user'), { method: 'HEAD' })
+    expect(headOnPost.status).toBe(405)
+    expect(headOnPost.headers.get('allow')).toBe('POST')
   })
 })
 
