@@ -6,7 +6,8 @@
  * before each scenario, default 1), BENCH_OUTPUT_DIR (a built `.output` folder to run instead of
  * building), BENCH_ONLY (comma-separated parts of scenario names; the ceiling always runs),
  * BENCH_PROFILE (run the app's server with --cpu-prof; the value is the folder, `1` means /tmp/prof),
- * BENCH_VERBOSE (show the servers' output).
+ * BENCH_VERBOSE (show the servers' output), BENCH_RESULTS (where a full run writes its results; default
+ * bench/results.json).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -503,7 +504,7 @@ async function main() {
     connections: CONNECTIONS,
     scenarios: rows,
   }
-  const resultsFile = join(root, 'bench', 'results.json')
+  const resultsFile = process.env.BENCH_RESULTS ? resolve(process.env.BENCH_RESULTS) : join(root, 'bench', 'results.json')
   if (only.length || profileDir) {
     console.log(`\n${resultsFile} left as it was: ${only.length ? 'BENCH_ONLY' : 'BENCH_PROFILE'} runs are not the full benchmark.`)
     return
