@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { and, asc, count, desc, eq, gte, inArray } from 'drizzle-orm'
 import type { Db, Tx } from '../database'
+import { writeTransaction } from '../database/write-batch'
 import { recallSessions, submissionFoods, submissionMeals, submissions, type SurveyRow } from '../database/schema'
 import { recallDraftSchema, type FeedbackSubmission, type RecallDraft, type RecallSessionView, type SubmissionRequest, type SubmissionResult } from '../../shared/schemas/recall'
 import type { NotificationType } from '../../shared/schemas/survey'
@@ -72,32 +73,34 @@ function openSession(tx: Tx, survey: SurveyRow, userId: number, now: Date) {
 }
 
 /** Starts the respondent's recall, or resumes the one in progress (on any device). */
-export function startOrResumeSession(db: Db, survey: SurveyRow, record: RespondentRecord, now = new Date()): RecallSessionView {
-  return db.transaction((tx) => {
+export function startOrResumeSession(db: Db, survey: SurveyRow, record: RespondentRecord, now = new Date()): Promise<RecallSessionView> {
+  return writeTransaction(db, (tx) => {
     const existing = activeSession(tx, survey, record.user.id)
     if (existing) return sessionView(existing)
     const status = submissionStatus(tx, survey, record.user.id, now)
     if (!status.canSubmit) throw forbidden(status.reason!)
     return sessionView(openSession(tx, survey, record.user.id, now))
-  }, { behavior: 'immediate' })
+  })
 }
 
-export function saveSession(db: Db, survey: SurveyRow, record: RespondentRecord, data: RecallDraft, now = new Date()): RecallSessionView {
-  const session = db.update(recallSessions).set({ data, updatedAt: now })
-    .where(and(eq(recallSessions.surveyId, survey.id), eq(recallSessions.userId, record.user.id), eq(recallSessions.state, 'active')))
-    .returning().get()
-  if (!session) throw notFound('There is no recall in progress to save. Start the recall again.')
-  return sessionView(session)
+export function saveSession(db: Db, survey: SurveyRow, record: RespondentRecord, data: RecallDraft, now = new Date()): Promise<RecallSessionView> {
+  return writeTransaction(db, (tx) => {
+    const session = tx.update(recallSessions).set({ data, updatedAt: now })
+      .where(and(eq(recallSessions.surveyId, survey.id), eq(recallSessions.userId, record.user.id), eq(recallSessions.state, 'active')))
+      .returning().get()
+    if (!session) throw notFound('There is no recall in progress to save. Start the recall again.')
+    return sessionView(session)
+  })
 }
 
 export function cancelSession(db: Db, survey: SurveyRow, record: RespondentRecord, now = new Date()) {
-  return db.transaction((tx) => {
+  return writeTransaction(db, (tx) => {
     const session = activeSession(tx, survey, record.user.id)
     if (!session) throw notFound('There is no recall in progress to cancel.')
     tx.update(recallSessions).set({ state: 'cancelled', endTime: now, updatedAt: now }).where(eq(recallSessions.id, session.id)).run()
     recordEvent(tx, survey, sessionEvent('survey.session.cancelled', survey, record.user.id, session.id), now)
     return { sessionId: session.id, cancelled: true }
-  }, { behavior: 'immediate' })
+  })
 }
 
 function existingResult(db: Db | Tx, userId: number, sessionId: string): SubmissionResult | undefined {
@@ -132,14 +135,14 @@ function submissionEventData(submission: typeof submissions.$inferSelect, meals:
  * `survey.session.submitted` event, in one transaction. The limits are checked inside it, so parallel
  * submits cannot exceed them; submitting the same session again returns the first result.
  */
-export function submitRecall(db: Db, survey: SurveyRow, record: RespondentRecord, request: SubmissionRequest, now = new Date()): SubmissionResult {
+export async function submitRecall(db: Db, survey: SurveyRow, record: RespondentRecord, request: SubmissionRequest, now = new Date()): Promise<SubmissionResult> {
   const userId = record.user.id
   if (request.sessionId) {
     const earlier = existingResult(db, userId, request.sessionId)
     if (earlier) return earlier
   }
   const customFields = customFieldsOf(db, userId)
-  return db.transaction((tx) => {
+  return writeTransaction(db, (tx) => {
     let session = request.sessionId
       ? tx.select().from(recallSessions).where(and(eq(recallSessions.id, request.sessionId), eq(recallSessions.userId, userId), eq(recallSessions.surveyId, survey.id))).get()
       : activeSession(tx, survey, userId)
@@ -175,7 +178,7 @@ export function submitRecall(db: Db, survey: SurveyRow, record: RespondentRecord
       data: submissionEventData(submission, request.meals, record, customFields),
     }, now)
     return { submission: { id: submission.id, submissionTime: now.toISOString() }, followUpUrl: submission.followUpUrl }
-  }, { behavior: 'immediate' })
+  })
 }
 
 /** The respondent's submissions, newest first, with what was recorded in each meal. */
