@@ -75,9 +75,9 @@ export interface RotatedSession { record: RespondentRecord, survey: SurveyRow, r
  * Exchanges a refresh token for a new one in the same family. A token that was already rotated is
  * being replayed — stolen, or a copy: the whole family is revoked and both holders must sign in again.
  */
-export function rotateRefreshToken(db: Db, token: string | undefined, now = new Date()): RotatedSession {
+export async function rotateRefreshToken(db: Db, token: string | undefined, now = new Date()): Promise<RotatedSession> {
   if (!token || token.length > 128) throw unauthorized('No valid session. Please sign in again.')
-  const result = db.transaction((tx) => {
+  const result = await writeTransaction(db, (tx) => {
     const session = tx.select().from(refreshSessions).where(eq(refreshSessions.tokenHash, sha256(token))).get()
     if (!session || session.revokedAt || session.expiresAt <= now) return { error: 'invalid' as const }
     if (session.rotatedAt) {
@@ -87,7 +87,7 @@ export function rotateRefreshToken(db: Db, token: string | undefined, now = new 
     }
     tx.update(refreshSessions).set({ rotatedAt: now }).where(eq(refreshSessions.id, session.id)).run()
     return { session, refresh: storeRefreshToken(tx, session.respondentId, session.familyId, now) }
-  }, { behavior: 'immediate' })
+  })
   if ('error' in result) {
     throw unauthorized(result.error === 'reused'
       ? 'This session was ended because its refresh token was used twice. Please sign in again.'

@@ -5,7 +5,7 @@ import { clearRefreshCookie, readRefreshCookie, setRefreshCookie, useAuthSecret 
 
 export default defineEventHandler(async (event) => {
   try {
-    const { record, survey, refresh } = rotateRefreshToken(useDb(), readRefreshCookie(event))
+    const { record, survey, refresh } = await rotateRefreshToken(useDb(), readRefreshCookie(event))
     setRefreshCookie(event, refresh)
     return { accessToken: await issueAccessToken(useAuthSecret(), record.respondent, survey) }
   }
