@@ -6,7 +6,8 @@ import { listDeliveries, resendDelivery } from '../server/services/webhooks'
 import { ADMIN_SCOPES, createAccessToken, listAccessTokens, revokeAccessToken } from '../server/services/access-tokens'
 import { authLinksCsv } from '../server/services/respondent-admin'
 import { recentAudit } from '../server/services/audit'
-import { AppError } from '../server/utils/errors'
+import { AppError, validationError } from '../server/utils/errors'
+import { deliveryListQuerySchema } from '../shared/schemas/admin'
 
 const usage = `Respondent Gateway admin CLI — npm run cli -- <command>
 
@@ -63,17 +64,11 @@ const commands: Record<string, Command> = {
   },
   'deliveries:list': (args) => {
     const { flags } = parseArgs(args)
-    const db = useDb()
-    let surveyId: number | undefined
-    if (typeof flags.survey === 'string') {
-      const survey = findSurveyBySlug(db, flags.survey)
-      if (!survey) throw new AppError(404, `No survey "${flags.survey}".`)
-      surveyId = survey.id
-    }
-    const status = flags.status
-    if (status !== undefined && !['pending', 'delivered', 'failed'].includes(String(status)))
-      throw new AppError(400, 'Invalid option', { status: { msg: 'must be pending, delivered or failed' } })
-    const deliveries = listDeliveries(db, { surveyId, status: status as 'pending' | 'delivered' | 'failed' | undefined, limit: 500 })
+    // The same options, checked the same way, as GET /api/admin/deliveries.
+    const query = deliveryListQuerySchema.safeParse({ survey: flags.survey, status: flags.status, limit: 500 })
+    if (!query.success) throw validationError(query.error, 'Invalid option')
+    const surveyId = query.data.survey === undefined ? undefined : surveyNamed(query.data.survey).id
+    const deliveries = listDeliveries(useDb(), { surveyId, status: query.data.status, limit: query.data.limit })
     if (flags.json) return void console.log(JSON.stringify(deliveries, null, 2))
     if (!deliveries.length) return void console.log('No webhook deliveries.')
     console.table(deliveries.map(({ attemptLog, ...delivery }) => ({
@@ -109,8 +104,7 @@ const commands: Record<string, Command> = {
     const { flags, positional } = parseArgs(args)
     const slug = positional[0]
     if (!slug) throw new AppError(400, 'Name the survey: respondents:export <slug>')
-    const survey = findSurveyBySlug(useDb(), slug)
-    if (!survey) throw new AppError(404, `No survey "${slug}".`)
+    const survey = surveyNamed(slug)
     const origin = typeof flags.origin === 'string' ? flags.origin : process.env.NUXT_PUBLIC_ORIGIN || `http://localhost:${process.env.PORT || 3000}`
     const csv = authLinksCsv(useDb(), survey, origin)
     if (typeof flags.out !== 'string') return void process.stdout.write(csv)
@@ -130,6 +124,12 @@ const commands: Record<string, Command> = {
     resendDelivery(useDb(), id)
     console.log(`Delivery ${id} will be sent again by the server's webhook worker.`)
   },
+}
+
+function surveyNamed(slug: string) {
+  const survey = findSurveyBySlug(useDb(), slug)
+  if (!survey) throw new AppError(404, `No survey "${slug}".`)
+  return survey
 }
 
 /** `--name value` pairs and the remaining positional arguments. */
