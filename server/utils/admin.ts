@@ -2,9 +2,9 @@ import { getRequestHeader, getRequestURL, type H3Event } from 'h3'
 import { useDb } from '../database'
 import type { SurveyRow } from '../database/schema'
 import { authenticateAccessToken, type AdminScope, type TokenPrincipal } from '../services/access-tokens'
-import type { Actor } from '../services/audit'
-import { findSurveyBySlug } from '../services/surveys'
-import { rateLimitRule, trustedProxyHops } from './context'
+import { audit, type Actor } from '../services/audit'
+import { adminSurveyView, findSurveyBySlug, upsertSurvey } from '../services/surveys'
+import { rateLimitRule, trustedProxyHops, webhooksAllowPrivate } from './context'
 import { badRequest, notFound, tooManyRequests } from './errors'
 import { rateLimitHit } from './rate-limit'
 import { routerParam } from './request'
@@ -36,4 +36,21 @@ export function userIdParam(event: H3Event): number {
 export function publicOrigin(event: H3Event): string {
   const trusted = trustedProxyHops() > 0
   return useRuntimeConfig().public.origin || getRequestURL(event, { xForwardedHost: trusted, xForwardedProto: trusted }).origin
+}
+
+const SECRET_FIELDS = ['genUserKey', 'webhookSecret']
+
+/**
+ * Creates or updates a survey for the admin API: saved with the CLI's validation (`input`), audited by
+ * the fields the request named (`body`; secrets only as "changed"), answered as the admin view plus a
+ * webhook secret generated now.
+ */
+export function saveSurveyAsAdmin(actor: Actor, action: 'survey.create' | 'survey.update', body: Record<string, unknown>, input: Record<string, unknown> = body) {
+  const db = useDb()
+  const { survey, generatedWebhookSecret } = upsertSurvey(db, input, { allowPrivateWebhooks: webhooksAllowPrivate() })
+  audit(db, actor, action, survey.slug, {
+    fields: Object.keys(body).filter(key => !SECRET_FIELDS.includes(key)),
+    ...(action === 'survey.update' ? { secretsChanged: SECRET_FIELDS.filter(key => key in body) } : {}),
+  })
+  return { ...adminSurveyView(survey), ...(generatedWebhookSecret ? { generatedWebhookSecret } : {}) }
 }

@@ -7,6 +7,9 @@ import type { RateLimitRule } from './rate-limit'
 /** NUXT_TRUST_PROXY: how many proxies in front of us may be believed about the client (X-Forwarded-*). */
 export const trustedProxyHops = () => Number(useRuntimeConfig().trustProxy) || 0
 
+/** NUXT_WEBHOOKS_ALLOW_PRIVATE: webhook targets may be private or loopback addresses (tests, closed networks). */
+export const webhooksAllowPrivate = () => String(useRuntimeConfig().webhooksAllowPrivate) === 'true'
+
 export const isHttps = (event: H3Event) => getRequestProtocol(event, { xForwardedProto: trustedProxyHops() > 0 }) === 'https'
 
 /** A rate-limit rule from runtime config, where env overrides arrive as strings. */

@@ -1,8 +1,7 @@
 import { z } from 'zod'
 import { useDb } from '../../../database'
-import { audit } from '../../../services/audit'
-import { adminSurveyView, findSurveyBySlug, upsertSurvey } from '../../../services/surveys'
-import { requireAdmin } from '../../../utils/admin'
+import { findSurveyBySlug } from '../../../services/surveys'
+import { requireAdmin, saveSurveyAsAdmin } from '../../../utils/admin'
 import { conflict } from '../../../utils/errors'
 import { readValidatedJson } from '../../../utils/request'
 
@@ -12,10 +11,8 @@ const bodySchema = z.looseObject({ slug: z.string() })
 export default defineEventHandler(async (event) => {
   const { actor } = requireAdmin(event, 'surveys:write')
   const body = await readValidatedJson(event, bodySchema)
-  const db = useDb()
-  if (findSurveyBySlug(db, body.slug)) throw conflict('A survey with this slug already exists (slugs ignore case).', { slug: { msg: 'is already taken' } })
-  const { survey, generatedWebhookSecret } = upsertSurvey(db, body, { allowPrivateWebhooks: String(useRuntimeConfig().webhooksAllowPrivate) === 'true' })
-  audit(db, actor, 'survey.create', survey.slug, { fields: Object.keys(body).filter(key => key !== 'genUserKey' && key !== 'webhookSecret') })
+  if (findSurveyBySlug(useDb(), body.slug)) throw conflict('A survey with this slug already exists (slugs ignore case).', { slug: { msg: 'is already taken' } })
+  const created = saveSurveyAsAdmin(actor, 'survey.create', body)
   setResponseStatus(event, 201)
-  return { ...adminSurveyView(survey), ...(generatedWebhookSecret ? { generatedWebhookSecret } : {}) }
+  return created
 })
