@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { adminRespondentCreateSchema, adminRespondentSchema, adminRespondentUpdateSchema, deliveryListQuerySchema, respondentListQuerySchema } from '../../shared/schemas/admin'
 import { sessionSaveSchema, submissionRequestSchema } from '../../shared/schemas/recall'
-import { accessTokenResponseSchema, aliasLoginSchema, captchaChallengeSchema, createUserResponseSchema, tokenLoginSchema } from '../../shared/schemas/respondent'
+import { accessTokenResponseSchema, aliasLoginSchema, captchaChallengeSchema, createUserResponseSchema, generateUserBodySchema, tokenLoginSchema } from '../../shared/schemas/respondent'
 import {
   adminSurveySchema,
   captchaSettingsSchema,
@@ -30,9 +30,10 @@ export interface Operation {
   responses: Record<number, Answer>
 }
 
-// The request schemas are the ones the routes validate with; the document is generated from them.
+// The request schemas are the ones the routes validate with; the document is generated from them. The
+// one exception: create-user reads `token` as unknown and checks its shape itself (errors.token), so
+// the document describes what that check accepts.
 const createUserBody = z.object({ token: z.string().describe('A compact JWS (HS256 or HS512) signed with the survey\'s genUserKey.') })
-const generateUserBody = z.object({ captcha: z.string().nullable().optional().describe('The captcha answer, when the server has a captcha provider.') })
 const sessionView = z.object({ sessionId: z.string(), startTime: z.string(), updatedAt: z.string(), data: sessionSaveSchema.shape.data })
 const submissionResult = z.object({ submission: z.object({ id: z.string(), submissionTime: z.string() }), followUpUrl: z.string().nullable() })
 const respondentPage = z.object({ items: z.array(adminRespondentSchema), page: z.number().int(), limit: z.number().int(), total: z.number().int() })
@@ -49,7 +50,7 @@ export const operations: Operation[] = [
   { method: 'get', path: '/api/surveys', tag: 'Public', auth: 'none', summary: 'Open-access surveys, sorted by name', responses: { 200: { description: 'Public survey entries.', schema: z.array(publicSurveyEntrySchema) } } },
   { method: 'get', path: '/api/surveys/{slug}', tag: 'Public', auth: 'none', summary: 'One survey\'s public entry (slug ignoring case)', responses: { 200: { description: 'The public entry.', schema: publicSurveyEntrySchema }, 404: common[404] } },
   { method: 'get', path: '/api/surveys/{slug}/availability', tag: 'Public', auth: 'none', summary: 'Whether the survey takes respondents now, and if not why', responses: { 200: { description: 'Availability.', schema: surveyAvailabilitySchema }, 404: common[404] } },
-  { method: 'post', path: '/api/surveys/{slug}/generate-user', tag: 'Public', auth: 'none', summary: 'Self-registration on an open-access survey', description: 'Behind the captcha when one is configured; rate limited per client address.', body: generateUserBody, responses: { 200: { description: 'Credentials, shown once.', schema: generatedCredentialsSchema }, 400: common[400], 403: common[403], 404: common[404], 429: common[429], 503: { description: 'The captcha provider did not answer in time.' } } },
+  { method: 'post', path: '/api/surveys/{slug}/generate-user', tag: 'Public', auth: 'none', summary: 'Self-registration on an open-access survey', description: 'Behind the captcha when one is configured; rate limited per client address.', body: generateUserBodySchema, responses: { 200: { description: 'Credentials, shown once.', schema: generatedCredentialsSchema }, 400: common[400], 403: common[403], 404: common[404], 429: common[429], 503: { description: 'The captcha provider did not answer in time.' } } },
   { method: 'post', path: '/api/surveys/{slug}/create-user', tag: 'Partner', auth: 'none', summary: 'Create (or find) a respondent from a partner\'s signed JWT', description: 'Idempotent per username. The token is checked against the survey\'s secret and JWT policy (alg, exp, nbf, iat, sub, aud, iss, jti).', body: createUserBody, responses: { 200: { description: 'The respondent and their auth token.', schema: createUserResponseSchema }, 400: common[400], 403: common[403], 404: common[404] } },
   { method: 'get', path: '/api/auth/captcha', tag: 'Public', auth: 'none', summary: 'Which captcha the pages should show', responses: { 200: { description: 'Provider and public site key.', schema: captchaSettingsSchema } } },
   { method: 'post', path: '/api/auth/login/alias', tag: 'Respondent', auth: 'none', summary: 'Sign in with survey, username and password', body: aliasLoginSchema, responses: { 200: { description: 'An access token (and the HttpOnly refresh cookie), or a captcha challenge.', schema: z.union([accessTokenResponseSchema, captchaChallengeSchema]) }, 400: common[400], 401: common[401], 403: common[403], 429: common[429] } },
@@ -91,14 +92,10 @@ function security(auth: Auth) {
 
 function operationObject(operation: Operation) {
   const pathParameters = [...operation.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({ name, in: 'path', required: true, schema: { type: 'string' } }))
-  const queryParameters = operation.query
-    ? Object.entries(jsonSchema(operation.query).properties as Record<string, unknown> ?? {}).map(([name, schema]) => ({
-        name,
-        in: 'query',
-        required: ((jsonSchema(operation.query!).required as string[] | undefined) ?? []).includes(name),
-        schema,
-      }))
-    : []
+  const query = operation.query ? jsonSchema(operation.query) : undefined
+  const requiredInQuery = (query?.required as string[] | undefined) ?? []
+  const queryParameters = Object.entries((query?.properties as Record<string, unknown> | undefined) ?? {})
+    .map(([name, schema]) => ({ name, in: 'query', required: requiredInQuery.includes(name), schema }))
   const responses = Object.fromEntries(Object.entries(operation.responses).map(([status, answer]) => {
     const schema = answer.schema ? jsonSchema(answer.schema) : Number(status) >= 400 ? { $ref: '#/components/schemas/Error' } : undefined
     return [status, {

@@ -52,6 +52,10 @@ export type CreateUserResponse = z.infer<typeof createUserResponseSchema>
 
 export const captchaField = z.string().max(8192).nullable().optional()
 
+export const generateUserBodySchema = z.object({
+  captcha: captchaField.describe('The captcha answer, when the server has a captcha provider.'),
+})
+
 export const aliasLoginSchema = z.object({
   survey: z.string().min(1).max(128),
   username: z.string().min(1).max(256),

@@ -1,16 +1,13 @@
-import { z } from 'zod'
 import { useDb } from '../../../database'
 import { registerRespondent } from '../../../services/registration'
 import { findSurveyBySlug } from '../../../services/surveys'
-import { captchaField } from '../../../../shared/schemas/respondent'
+import { generateUserBodySchema } from '../../../../shared/schemas/respondent'
 import { captchaConfig, rateLimitRule, requestIp } from '../../../utils/context'
 import { notFound } from '../../../utils/errors'
 import { readValidatedJson, routerParam } from '../../../utils/request'
 
-const bodySchema = z.object({ captcha: captchaField })
-
 export default defineEventHandler(async (event) => {
-  const { captcha } = await readValidatedJson(event, bodySchema)
+  const { captcha } = await readValidatedJson(event, generateUserBodySchema)
   const db = useDb()
   const survey = findSurveyBySlug(db, routerParam(event, 'slug'))
   if (!survey) throw notFound('Survey not found.')
