@@ -7,6 +7,7 @@ import { SignJWT } from 'jose'
 import type { Db } from '../database'
 import { surveyEvents, surveys, webhookAttempts, webhookDeliveries } from '../database/schema'
 import { notFound } from '../utils/errors'
+import { hmacKey } from '../utils/hmac-keys'
 import { resolveWebhookTarget, UnsafeTargetError } from '../utils/ssrf'
 
 export const DELIVERY_TIMEOUT_MS = 10_000
@@ -68,7 +69,7 @@ export async function intake24Jwt(genUserKey: string, payload: Record<string, un
     .setJti(randomUUID())
     .setIssuedAt(iat)
     .setExpirationTime(iat + 60)
-    .sign(new TextEncoder().encode(genUserKey))
+    .sign(await hmacKey(genUserKey, 'HS256'))
 }
 
 interface AttemptOutcome { statusCode: number | null, error: string | null, snippet: string | null, retryAfterSeconds?: number }

@@ -2,6 +2,7 @@ import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload
 import type { SurveyRow } from '../database/schema'
 import type { AppError } from './errors'
 import { badRequest, forbidden } from './errors'
+import { hmacKey } from './hmac-keys'
 
 export const PARTNER_JWT_ALGORITHMS = ['HS256', 'HS512'] as const
 export const CLOCK_TOLERANCE_SECONDS = 30
