@@ -28,6 +28,10 @@ export function useRespondentAuth() {
     state.value = { accessToken, surveySlug: surveyOfToken(accessToken) }
   }
 
+  const forget = () => {
+    state.value = { accessToken: null, surveySlug: null }
+  }
+
   /**
    * One refresh at a time, across this browser's tabs too (Web Locks): the refresh cookie is shared, and
    * a rotated refresh token presented twice ends the session, so a second tab must wait for the first
@@ -43,7 +47,7 @@ export function useRespondentAuth() {
         return true
       })
       .catch(() => {
-        state.value = { accessToken: null, surveySlug: null }
+        forget()
         return false
       })
       .finally(() => {
@@ -60,23 +64,22 @@ export function useRespondentAuth() {
     return (await refresh()) && sameSurvey(slug)
   }
 
-  async function loginWithToken(token: string, captcha?: string): Promise<LoginResult> {
-    const answer = await $fetch<{ accessToken?: string, provider?: string }>('/api/auth/login/token', { method: 'POST', body: { token, captcha } })
+  /** An access token, or the survey's captcha challenge (no token yet). */
+  async function login(path: string, body: Record<string, unknown>): Promise<LoginResult> {
+    const answer = await $fetch<{ accessToken?: string, provider?: string }>(path, { method: 'POST', body })
     if (!answer.accessToken) return { ok: false, challenge: true }
     accept(answer.accessToken)
     return { ok: true }
   }
 
-  async function loginWithPassword(survey: string, username: string, password: string, captcha?: string): Promise<LoginResult> {
-    const answer = await $fetch<{ accessToken?: string, provider?: string }>('/api/auth/login/alias', { method: 'POST', body: { survey, username, password, captcha } })
-    if (!answer.accessToken) return { ok: false, challenge: true }
-    accept(answer.accessToken)
-    return { ok: true }
-  }
+  const loginWithToken = (token: string, captcha?: string) => login('/api/auth/login/token', { token, captcha })
+
+  const loginWithPassword = (survey: string, username: string, password: string, captcha?: string) =>
+    login('/api/auth/login/alias', { survey, username, password, captcha })
 
   async function logout() {
     await $fetch('/api/auth/logout', { method: 'POST' }).catch(() => undefined)
-    state.value = { accessToken: null, surveySlug: null }
+    forget()
   }
 
   /** A call to the respondent API with the access token, renewed once on 401. */

@@ -8,7 +8,7 @@ export default defineNuxtRouteMiddleware(async (to) => {
   if (!slug) return
   const { auth: _dropped, ...query } = to.query
   const { loginWithToken } = useRespondentAuth()
-  const notice = useState<string | null>('respondent-notice', () => null)
+  const notice = useRespondentNotice()
   try {
     const result = await loginWithToken(auth)
     // The survey wants a captcha first: the /a/ page asks for it (and drops the token from the address again).
