@@ -97,6 +97,15 @@ export function useRespondentAuth() {
   return { state, accept, refresh, ensureSession, loginWithToken, loginWithPassword, logout, api, sameSurvey }
 }
 
+/**
+ * A sign-in link that failed on our side, or was refused for too many attempts (the server's message says
+ * how long): it may work later. Any other answer is a problem with the link itself.
+ */
+export function unavailableLinkProblem(body: ApiErrorBody | undefined): { kind: 'unavailable', detail: string | null } | undefined {
+  if (body && body.statusCode < 500 && body.statusCode !== 429) return undefined
+  return { kind: 'unavailable', detail: body?.statusCode === 429 ? body.message : null }
+}
+
 /** The JSON error body of a failed $fetch, when the server sent one. */
 export function apiError(error: unknown): ApiErrorBody | undefined {
   const data = (error as { data?: unknown }).data
