@@ -1,4 +1,11 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
+
+// The same aliases as nuxt.config.ts (#server) and Nuxt itself (#shared).
+const alias = {
+  '#server': fileURLToPath(new URL('./server', import.meta.url)),
+  '#shared': fileURLToPath(new URL('./shared', import.meta.url)),
+}
 
 const serverTests = {
   globalSetup: ['tests/support/global-setup.ts'],
@@ -7,13 +14,14 @@ const serverTests = {
 }
 
 export default defineConfig({
+  resolve: { alias },
   test: {
     maxWorkers: 2,
     reporters: ['default', './tests/support/summary-reporter.ts'],
     projects: [
-      { test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node' } },
-      { test: { name: 'api', include: ['tests/api/**/*.test.ts'], ...serverTests } },
-      { test: { name: 'browser', include: ['tests/browser/**/*.test.ts'], ...serverTests } },
+      { extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node' } },
+      { extends: true, test: { name: 'api', include: ['tests/api/**/*.test.ts'], ...serverTests } },
+      { extends: true, test: { name: 'browser', include: ['tests/browser/**/*.test.ts'], ...serverTests } },
     ],
   },
 })

@@ -10,6 +10,7 @@
  * bench/results.json).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { Agent, request as httpRequest } from 'node:http'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -19,9 +20,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import autocannon from 'autocannon'
 import { SignJWT } from 'jose'
 import { ensureBuilt, root } from '../scripts/ensure-build.mjs'
-import { openDatabase } from '../server/database'
-import { createOrUpdateFromPartner } from '../server/services/respondents'
-import { upsertSurveys } from '../server/services/surveys'
+import { openDatabase } from '#server/database'
+import { createOrUpdateFromPartner } from '#server/services/respondents'
+import { upsertSurveys } from '#server/services/surveys'
 
 const CONNECTIONS = 50
 const HOST = '127.0.0.1'
@@ -44,6 +45,26 @@ const verbose = Boolean(process.env.BENCH_VERBOSE)
 const profileDir = process.env.BENCH_PROFILE
   ? (isAbsolute(process.env.BENCH_PROFILE) ? process.env.BENCH_PROFILE : '/tmp/prof')
   : undefined
+/** `npm run bench -- --workers 2 --db sqlite`: how many server processes, and which database engine. */
+function options(argv: string[]): { workers: number, db: 'sqlite' | 'postgres' } {
+  const result = { workers: 1, db: 'sqlite' as 'sqlite' | 'postgres' }
+  for (let i = 0; i < argv.length; i++) {
+    const [name, inline] = argv[i]!.split('=', 2)
+    const value = inline ?? argv[++i]
+    if (name === '--workers' && value && /^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= 64) result.workers = Number(value)
+    else if (name === '--db' && (value === 'sqlite' || value === 'postgres')) result.db = value
+    else {
+      console.error(`Unknown or invalid option ${argv[i]}: use --workers <1–64> and --db sqlite|postgres`)
+      process.exit(1)
+    }
+  }
+  if (result.db === 'postgres') {
+    console.error('--db postgres: the app does not run on PostgreSQL yet (only db:copy and the schema do).')
+    process.exit(1)
+  }
+  return result
+}
+const { workers, db: engine } = options(process.argv.slice(2))
 const only = (process.env.BENCH_ONLY ?? '').split(',').map(part => part.trim().toLowerCase()).filter(Boolean)
 
 // ---------------------------------------------------------------------------------------------------
@@ -157,13 +178,17 @@ async function startAppServer(entry: string, databaseFile: string): Promise<stri
     NUXT_SEED_DEMO: 'false',
     NUXT_GENERATE_USER_RATE_LIMIT_MAX: '100000000',
     NUXT_GENERATE_USER_RATE_LIMIT_FAILED_MAX: '100000000',
-    NUXT_LOGIN_RATE_LIMIT_MAX: '100000000',
+    // Sign-in keeps its real limits (the flood scenario is about them); the flood's client addresses
+    // arrive in X-Forwarded-For, as from a proxy in front.
+    NUXT_TRUST_PROXY: '1',
     NODE_ENV: 'production',
   }
   // Nitro prefers these over PORT / HOST.
   delete env.NITRO_PORT
   delete env.NITRO_HOST
-  const args = [entry]
+  // Several processes: the cluster primary that `WORKERS=N npm start` uses, forking the built server.
+  const args = workers > 1 ? [join(root, 'scripts', 'cluster.mjs')] : [entry]
+  if (workers > 1) Object.assign(env, { WORKERS: String(workers), CLUSTER_ENTRY: entry })
   if (profileDir) {
     mkdirSync(profileDir, { recursive: true })
     args.unshift('--cpu-prof', '--cpu-prof-dir', profileDir)
@@ -187,7 +212,10 @@ async function startAppServer(entry: string, databaseFile: string): Promise<stri
 // ---------------------------------------------------------------------------------------------------
 // Seeding, in-process through the project's own services
 
-interface Seed { genUserKey: string, authToken: string }
+interface Seed { genUserKey: string, authToken: string, passwordUsers: string[] }
+
+const SIGN_IN_PASSWORD = 'Legitimate-password-9'
+const PASSWORD_USERS = 20
 
 async function seed(databaseFile: string, migrationsFolder: string | undefined): Promise<Seed> {
   const { db, sqlite } = openDatabase(databaseFile, migrationsFolder ? { migrationsFolder } : {})
@@ -200,7 +228,9 @@ async function seed(databaseFile: string, migrationsFolder: string | undefined):
     const partner = results.find(result => result.survey.slug === 'bench-partner')
     if (!partner) throw new Error('seeding did not create bench-partner')
     const { authToken } = await createOrUpdateFromPartner(db, partner.survey, { username: 'existing' })
-    return { genUserKey, authToken }
+    const passwordUsers = Array.from({ length: PASSWORD_USERS }, (_, i) => `member-${i}`)
+    for (const username of passwordUsers) await createOrUpdateFromPartner(db, partner.survey, { username, password: SIGN_IN_PASSWORD })
+    return { genUserKey, authToken, passwordUsers }
   }
   finally {
     sqlite.close()
@@ -256,6 +286,8 @@ interface Scenario {
   prepare?: (bareRequestsPerSecond: number) => Promise<void>
   /** Something to report after the run, if anything. */
   afterRun?: () => string | undefined
+  /** A measurement of its own instead of autocannon's. */
+  run?: (base: string, bareRequestsPerSecond: number) => Promise<Measured>
 }
 
 interface Row {
@@ -267,7 +299,7 @@ interface Row {
   ratio: number
 }
 
-interface Measured { row: Row, notes: string[] }
+interface Measured { row: Row, notes: string[], details?: Record<string, unknown> }
 
 const jsonHeaders = { 'content-type': 'application/json' }
 
@@ -351,8 +383,8 @@ async function measure(base: string, scenario: Scenario, bareRequestsPerSecond: 
   if (warmupSeconds > 0) await runAutocannon(base, scenario, warmupSeconds)
   const latencies = new Latencies()
   const result = await runAutocannon(base, scenario, durationSeconds, latencies)
-  const [p50, p99] = latencies.percentiles(50, 99)
-  const requestsPerSecond = result.duration > 0 ? result.requests.total / result.duration : 0
+  // Rounded first, so the ratio is exactly the one a reader computes from the table's figures.
+  const requestsPerSecond = Math.round(result.duration > 0 ? result.requests.total / result.duration : 0)
   const errors = result.errors + result.non2xx
   if (errors) {
     const codes = Object.entries(result.statusCodeStats ?? {})
@@ -363,16 +395,129 @@ async function measure(base: string, scenario: Scenario, bareRequestsPerSecond: 
   const after = scenario.afterRun?.()
   if (after) notes.push(after)
   if (result.duration < durationSeconds - 0.5) notes.push(`ran ${result.duration} s of ${durationSeconds} s (request budget used up)`)
+  return { row: tableRow(scenario.name, requestsPerSecond, latencies, errors, bareRequestsPerSecond), notes }
+}
+
+/** A row of the table: latencies of the successful requests, the ratio from the rounded req/s. */
+function tableRow(
+  name: string,
+  requestsPerSecond: number,
+  latencies: Latencies,
+  errors: number,
+  bareRequestsPerSecond: number | undefined,
+): Row {
+  const [p50, p99] = latencies.percentiles(50, 99)
   return {
-    row: {
-      name: scenario.name,
-      requestsPerSecond: Math.round(requestsPerSecond),
-      p50Ms: round(p50!, 2),
-      p99Ms: round(p99!, 2),
-      errors,
-      ratio: bareRequestsPerSecond ? round(requestsPerSecond / bareRequestsPerSecond, 2) : 1,
-    },
+    name,
+    requestsPerSecond,
+    p50Ms: round(p50!, 2),
+    p99Ms: round(p99!, 2),
+    errors,
+    ratio: bareRequestsPerSecond ? round(requestsPerSecond / bareRequestsPerSecond, 2) : 1,
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Sign-in during a flood: legitimate password sign-ins measured while a crowd of bogus ones is in flight.
+
+const FLOOD_IN_FLIGHT = 1000
+const FLOOD_ADDRESSES = 10
+const LEGITIMATE_CONNECTIONS = 4
+
+function get(agent: Agent, base: string, path: string): Promise<number> {
+  return new Promise((done) => {
+    const url = new URL(path, base)
+    httpRequest({ agent, host: url.hostname, port: url.port, path: url.pathname }, (response) => {
+      response.resume()
+      response.on('end', () => done(response.statusCode ?? 0))
+    }).on('error', () => done(0)).end()
+  })
+}
+
+function post(agent: Agent, base: string, path: string, body: string, address: string): Promise<number> {
+  return new Promise((done) => {
+    const url = new URL(path, base)
+    const outgoing = httpRequest({
+      agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-forwarded-for': address },
+    }, (response) => {
+      response.resume()
+      response.on('end', () => done(response.statusCode ?? 0))
+      response.on('error', () => done(0))
+    })
+    outgoing.on('error', () => done(0))
+    outgoing.end(body)
+  })
+}
+
+/**
+ * Legitimate password sign-ins, LEGITIMATE_CONNECTIONS at a time, each from an address of its own (as
+ * respondents behind different networks), measured while bench/flood.mjs keeps FLOOD_IN_FLIGHT bogus
+ * sign-ins in flight from FLOOD_ADDRESSES addresses in another process.
+ */
+async function signInDuringFlood(base: string, passwordUsers: string[], bareRequestsPerSecond: number): Promise<Measured> {
+  // The respondents' requests come through connections opened before the flood, as through a reverse
+  // proxy's pool of upstream connections: a flood that opens a thousand new connections at once fills
+  // the kernel's accept queue, and any new connection then waits its turn behind them.
+  const agent = new Agent({ keepAlive: true, maxSockets: LEGITIMATE_CONNECTIONS })
+  await Promise.all(Array.from({ length: LEGITIMATE_CONNECTIONS }, () => get(agent, base, '/api/surveys')))
+  const flood = startChild('flood', [join(benchDir, 'flood.mjs')], {
+    env: { ...process.env, FLOOD_BASE: base, FLOOD_IN_FLIGHT: String(FLOOD_IN_FLIGHT), FLOOD_ADDRESSES: String(FLOOD_ADDRESSES), FLOOD_USERS: passwordUsers.join(',') },
+  })
+  const readyBy = Date.now() + 30_000
+  while (!flood.log.includes('ready')) {
+    if (!running(flood)) failWithLog(flood, 'The flood exited before it was under way.')
+    if (Date.now() > readyBy) failWithLog(flood, 'The flood did not get its first answers within 30 s.')
+    await new Promise(done => setTimeout(done, 50))
+  }
+
+  const latencies = new Latencies()
+  let legitimate = 0
+  let errors = 0
+  const errorStatuses: Record<string, number> = {}
+  const started = performance.now()
+  const deadline = started + durationSeconds * 1000
+  const legitimateLoop = async (connection: number) => {
+    for (let i = 0; performance.now() < deadline; i++) {
+      const sent = performance.now()
+      const username = passwordUsers[(connection + i * LEGITIMATE_CONNECTIONS) % passwordUsers.length]!
+      const body = JSON.stringify({ survey: 'bench-partner', username, password: SIGN_IN_PASSWORD })
+      const status = await post(agent, base, '/api/auth/login/alias', body, `198.51.${connection}.${i % 250}`)
+      legitimate++
+      if (status === 200) latencies.add(performance.now() - sent)
+      else {
+        errors++
+        errorStatuses[status] = (errorStatuses[status] ?? 0) + 1
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: LEGITIMATE_CONNECTIONS }, (_, connection) => legitimateLoop(connection)))
+  const elapsedSeconds = (performance.now() - started) / 1000
+  agent.destroy()
+
+  const exited = new Promise<void>(done => flood.process.once('exit', () => done()))
+  flood.process.kill('SIGTERM')
+  await exited
+  const floodCounts = JSON.parse(flood.log.findLast(line => line.startsWith('{')) ?? '{"sent":0,"statuses":{}}') as { sent: number, statuses: Record<string, number> }
+
+  const requestsPerSecond = Math.round(legitimate / elapsedSeconds)
+  const notes = [`flood: ${floodCounts.sent} bogus sign-ins, ${FLOOD_IN_FLIGHT} in flight from ${FLOOD_ADDRESSES} addresses (${Object.entries(floodCounts.statuses).map(([code, count]) => `${count}× ${code}`).join(', ')}); ${legitimate} legitimate sign-ins`]
+  if (errors) notes.push(`errors: ${Object.entries(errorStatuses).map(([code, count]) => `${count}× ${code === '0' ? 'no answer' : code}`).join(', ')}`)
+  const row = tableRow('sign-in during a flood', requestsPerSecond, latencies, errors, bareRequestsPerSecond)
+  return {
+    row,
     notes,
+    details: {
+      floodInFlight: FLOOD_IN_FLIGHT,
+      floodAddresses: FLOOD_ADDRESSES,
+      floodRequests: floodCounts.sent,
+      floodStatuses: floodCounts.statuses,
+      legitimateConnections: LEGITIMATE_CONNECTIONS,
+      legitimateRequests: legitimate,
+      legitimateErrors: errors,
+      p50Ms: row.p50Ms,
+      p99Ms: row.p99Ms,
+    },
   }
 }
 
@@ -411,6 +556,13 @@ async function scenarios(seedData: Seed): Promise<Scenario[]> {
     { name: 'generate-user', target: 'app', method: 'POST', path: '/api/surveys/bench-open/generate-user', body: '{}' },
     { name: 'GET /', target: 'app', method: 'GET', path: '/' },
     { name: 'GET /{slug}', target: 'app', method: 'GET', path: '/bench-open' },
+    {
+      name: 'sign-in during a flood',
+      target: 'app',
+      method: 'POST',
+      path: '/api/auth/login/alias',
+      run: (base, bare) => signInDuringFlood(base, seedData.passwordUsers, bare),
+    },
   ]
 }
 
@@ -426,6 +578,10 @@ const RATIO_TARGETS: Record<string, number> = {
   'login by token': 0.3,
 }
 
+/** Scenarios bound by argon2id (tens of ms per request by design): measured against their own goal. */
+const HASHING_SCENARIOS = ['generate-user', 'sign-in during a flood']
+const FLOOD_P99_LIMIT_MS = 1000
+
 function checkTargets(rows: Row[]): TargetCheck[] {
   const checks: TargetCheck[] = []
   for (const [name, minimum] of Object.entries(RATIO_TARGETS)) {
@@ -434,14 +590,23 @@ function checkTargets(rows: Row[]): TargetCheck[] {
   }
   const withErrors = rows.filter(row => row.errors > 0)
   checks.push({ label: `no errors${withErrors.length ? ` (errors in: ${withErrors.map(row => row.name).join(', ')})` : ''}`, met: withErrors.length === 0 })
-  const slow = rows.filter(row => row.name !== 'generate-user' && row.p99Ms >= P99_LIMIT_MS)
-  checks.push({ label: `p99 < ${P99_LIMIT_MS} ms for all but generate-user${slow.length ? ` (over in: ${slow.map(row => `${row.name} ${row.p99Ms} ms`).join(', ')})` : ''}`, met: slow.length === 0 })
+  const slow = rows.filter(row => !HASHING_SCENARIOS.includes(row.name) && row.p99Ms >= P99_LIMIT_MS)
+  checks.push({ label: `p99 < ${P99_LIMIT_MS} ms for all but ${HASHING_SCENARIOS.join(' and ')}${slow.length ? ` (over in: ${slow.map(row => `${row.name} ${row.p99Ms} ms`).join(', ')})` : ''}`, met: slow.length === 0 })
+  const flood = rows.find(row => row.name === 'sign-in during a flood')
+  if (flood) checks.push({ label: `sign-in during a flood: p99 ${flood.p99Ms} ms < ${FLOOD_P99_LIMIT_MS} ms with no errors`, met: flood.p99Ms < FLOOD_P99_LIMIT_MS && flood.errors === 0 })
   return checks
 }
 
 function printTable(rows: Row[]) {
   const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'ratio']
-  const cells = rows.map(row => [row.name, String(row.requestsPerSecond), row.p50Ms.toFixed(2), row.p99Ms.toFixed(2), String(row.errors), row.ratio.toFixed(2)])
+  const cells = rows.map(row => [
+    row.name,
+    String(row.requestsPerSecond),
+    row.p50Ms.toFixed(2),
+    row.p99Ms.toFixed(2),
+    String(row.errors),
+    row.ratio.toFixed(2),
+  ])
   const widths = header.map((title, column) => Math.max(title.length, ...cells.map(line => line[column]!.length)))
   const format = (line: string[]) => line.map((cell, column) => column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)).join('  ')
   console.log(format(header))
@@ -466,17 +631,22 @@ async function main() {
   const bareBase = await startBareServer()
   const appBase = await startAppServer(entry, databaseFile)
   const cpuList = cpus()
-  console.log(`Respondent Gateway benchmark: ${CONNECTIONS} connections, ${durationSeconds} s per scenario (after ${warmupSeconds} s of warm-up), `
+  console.log(`Respondent Gateway benchmark: ${engine}, ${workers} server process${workers > 1 ? 'es' : ''}, ${CONNECTIONS} connections, ${durationSeconds} s per scenario (after ${warmupSeconds} s of warm-up), `
     + `${cpuList.length} × ${cpuList[0]?.model ?? 'unknown CPU'}, Node ${process.version}`)
   console.log(`server: ${entry}${profileDir ? ` (profiling into ${profileDir})` : ''}\n`)
 
   const selected = (await scenarios(seedData)).filter(scenario => scenario.target === 'bare' || !only.length || only.some(part => scenario.name.toLowerCase().includes(part)))
   const rows: Row[] = []
   const notes: string[] = []
+  const details: Record<string, Record<string, unknown>> = {}
   let bareRequestsPerSecond: number | undefined
   for (const scenario of selected) {
     console.log(`→ ${scenario.name}`)
-    const measured = await measure(scenario.target === 'bare' ? bareBase : appBase, scenario, bareRequestsPerSecond)
+    const base = scenario.target === 'bare' ? bareBase : appBase
+    const measured = scenario.run
+      ? await scenario.run(base, bareRequestsPerSecond ?? 0)
+      : await measure(base, scenario, bareRequestsPerSecond)
+    if (measured.details) details[scenario.name] = measured.details
     if (scenario.target === 'bare') bareRequestsPerSecond = measured.row.requestsPerSecond
     rows.push(measured.row)
     for (const note of measured.notes) {
@@ -502,7 +672,10 @@ async function main() {
     },
     durationSeconds,
     connections: CONNECTIONS,
+    engine,
+    workers,
     scenarios: rows,
+    details,
   }
   const resultsFile = process.env.BENCH_RESULTS ? resolve(process.env.BENCH_RESULTS) : join(root, 'bench', 'results.json')
   if (only.length || profileDir) {

@@ -1,13 +1,16 @@
 import { readFileSync, writeFileSync } from 'node:fs'
-import { resolve } from 'node:path'
-import { closeDb, useDb } from '../server/database'
-import { adminSurveyView, effectiveState, findSurveyBySlug, isOpenAccess, listSurveys, upsertSurveys } from '../server/services/surveys'
-import { listDeliveries, resendDelivery } from '../server/services/webhooks'
-import { ADMIN_SCOPES, createAccessToken, listAccessTokens, revokeAccessToken } from '../server/services/access-tokens'
-import { authLinksCsv } from '../server/services/respondent-admin'
-import { recentAudit } from '../server/services/audit'
-import { AppError, validationError } from '../server/utils/errors'
-import { deliveryListQuerySchema } from '../shared/schemas/admin'
+import { join, resolve } from 'node:path'
+import { closeDb, useDb } from '#server/database'
+import { adminSurveyView, effectiveState, findSurveyBySlug, isOpenAccess, listSurveys, SURVEY_SECRET_FIELDS, upsertSurveys } from '#server/services/surveys'
+import { listDeliveries, resendDelivery } from '#server/services/webhooks'
+import { ADMIN_SCOPES, createAccessToken, listAccessTokens, revokeAccessToken } from '#server/services/access-tokens'
+import { authLinksCsv, rotateAuthToken } from '#server/services/respondent-admin'
+import { audit, CLI_ACTOR, recentAudit } from '#server/services/audit'
+import { usernameCollisions } from '#server/database/data-migrations'
+import { CopyRefused, copySqliteToPostgres } from '#server/database/copy-to-postgres'
+import { databasePath, DatabaseUrlError, migrationsFolder } from '#server/database/paths'
+import { AppError, validationError } from '#server/utils/errors'
+import { deliveryListQuerySchema } from '#shared/schemas/admin'
 
 const usage = `Respondent Gateway admin CLI — npm run cli -- <command>
 
@@ -23,7 +26,17 @@ const usage = `Respondent Gateway admin CLI — npm run cli -- <command>
   respondents:export <slug> [--origin <url>] [--out <file.csv>]
                                CSV of the survey's respondents with their sign-in links
                                (to stdout, or to a file: npm prints its own banner on stdout)
-  audit:list [--limit <n>]     recent changes made through the admin API (who, what, when)
+  respondents:username-collisions [--json]
+                               respondents of one survey whose usernames differ only in Unicode
+                               normalisation (NFC/NFD), which start-up could not merge into one spelling
+  audit:list [--limit <n>]     recent changes and credential downloads, through the admin API or
+                               this CLI (who, what, when)
+  respondents:rotate-token <slug> <userId>
+                               a new auth token for the respondent (printed once); links sent
+                               before stop working
+  db:copy --to <postgres://…> [--from <sqlite file>]
+                               copy this SQLite database (default DATABASE_URL) into an empty
+                               PostgreSQL database; the source is only read
 
 Scopes: ${ADMIN_SCOPES.join(', ')}
 
@@ -41,7 +54,19 @@ const commands: Record<string, Command> = {
     catch (error) {
       throw new AppError(400, `Cannot read ${file} as JSON: ${(error as Error).message}`)
     }
-    const results = upsertSurveys(useDb(), input)
+    const bodies: unknown[] = Array.isArray(input) ? input : [input]
+    const results = upsertSurveys(useDb(), input, {
+      audit: {
+        actor: CLI_ACTOR,
+        details: (_result, index) => {
+          const fields = Object.keys(bodies[index] as Record<string, unknown>)
+          return {
+            fields: fields.filter(key => !SURVEY_SECRET_FIELDS.includes(key)),
+            secretsChanged: SURVEY_SECRET_FIELDS.filter(key => fields.includes(key)),
+          }
+        },
+      },
+    })
     const out = results.map(({ survey, created, generatedWebhookSecret }) => ({
       result: created ? 'created' : 'updated',
       survey: adminSurveyView(survey),
@@ -87,7 +112,9 @@ const commands: Record<string, Command> = {
     const { flags } = parseArgs(args)
     const scopes = typeof flags.scopes === 'string' ? flags.scopes.split(',').map(scope => scope.trim()).filter(Boolean) : []
     const expiresInDays = flags['expires-in-days'] === undefined ? undefined : Number(flags['expires-in-days'])
-    const created = createAccessToken(useDb(), { name: flags.name === true ? '' : flags.name, scopes, expiresInDays })
+    const db = useDb()
+    const created = createAccessToken(db, { name: flags.name === true ? '' : flags.name, scopes, expiresInDays })
+    audit(db, CLI_ACTOR, 'token.create', `token:${created.id}`, { name: created.name, scopes: created.scopes, expiresAt: created.expiresAt })
     console.log(JSON.stringify({ ...created, note: 'The token is shown this once. Store it as a secret.' }, null, 2))
   },
   'tokens:list': () => {
@@ -97,7 +124,9 @@ const commands: Record<string, Command> = {
   },
   'tokens:revoke': ([id]) => {
     if (!id || !/^\d+$/.test(id)) throw new AppError(400, 'Name the token: tokens:revoke <id>')
-    revokeAccessToken(useDb(), Number(id))
+    const db = useDb()
+    revokeAccessToken(db, Number(id))
+    audit(db, CLI_ACTOR, 'token.revoke', `token:${id}`)
     console.log(`Token ${id} revoked.`)
   },
   'respondents:export': (args) => {
@@ -106,10 +135,32 @@ const commands: Record<string, Command> = {
     if (!slug) throw new AppError(400, 'Name the survey: respondents:export <slug>')
     const survey = surveyNamed(slug)
     const origin = typeof flags.origin === 'string' ? flags.origin : process.env.NUXT_PUBLIC_ORIGIN || `http://localhost:${process.env.PORT || 3000}`
-    const csv = authLinksCsv(useDb(), survey, origin)
+    const db = useDb()
+    const csv = authLinksCsv(db, survey, origin)
+    audit(db, CLI_ACTOR, 'respondent.export-auth-links', survey.slug, { respondents: csv.trim().split('\r\n').length - 1 })
     if (typeof flags.out !== 'string') return void process.stdout.write(csv)
     writeFileSync(resolve(process.cwd(), flags.out), csv, { mode: 0o600 })
     console.log(`Wrote the sign-in links of ${csv.trim().split('\n').length - 1} respondent(s) to ${flags.out}.`)
+  },
+  'respondents:username-collisions': (args) => {
+    const { flags } = parseArgs(args)
+    const collisions = usernameCollisions(useDb().$client)
+    if (flags.json) {
+      const listed = collisions.map(({ surveySlug, username, respondents }) => ({
+        survey: surveySlug,
+        username,
+        respondents: respondents.map(({ userId, username }) => ({ userId, username })),
+      }))
+      return void console.log(JSON.stringify(listed, null, 2))
+    }
+    if (!collisions.length) return void console.log('No usernames collide: every username is stored in NFC or has no look-alike in its survey.')
+    // The spellings look alike on a terminal: each is shown with its characters outside ASCII escaped too.
+    const escaped = (text: string) => text.replace(/[^ -~]/gu, char => `\\u{${char.codePointAt(0)!.toString(16).toUpperCase()}}`)
+    for (const { surveySlug, username, respondents } of collisions) {
+      console.log(`Survey ${surveySlug}: ${respondents.length} respondents read ${JSON.stringify(username)}`)
+      for (const row of respondents) console.log(`  userId ${row.userId}: ${JSON.stringify(row.username)} = ${escaped(row.username)}${row.username === username ? ' (NFC)' : ''}`)
+    }
+    console.log(`${collisions.length} username(s) shared by several respondents once normalised. Usernames are looked up in NFC, so only a spelling marked (NFC) is found by username; the others still sign in with their auth-token links. Start-up leaves them as they are.`)
   },
   'audit:list': (args) => {
     const { flags } = parseArgs(args)
@@ -121,8 +172,32 @@ const commands: Record<string, Command> = {
   },
   'deliveries:resend': ([id]) => {
     if (!id) throw new AppError(400, 'Name the delivery: deliveries:resend <id>')
-    resendDelivery(useDb(), id)
+    resendDelivery(useDb(), id, CLI_ACTOR)
     console.log(`Delivery ${id} will be sent again by the server's webhook worker.`)
+  },
+  'respondents:rotate-token': ([slug, userId]) => {
+    if (!slug || !userId) throw new AppError(400, 'Name the respondent: respondents:rotate-token <slug> <userId>')
+    if (!/^\d{1,15}$/.test(userId)) throw new AppError(400, 'Invalid argument', { userId: { msg: 'must be a number' } })
+    const db = useDb()
+    const survey = surveyNamed(slug)
+    const rotated = rotateAuthToken(db, survey, Number(userId), CLI_ACTOR)
+    console.log(JSON.stringify({ ...rotated, note: 'The auth token is shown this once; links sent before no longer work.' }, null, 2))
+  },
+  'db:copy': async (args) => {
+    const { flags } = parseArgs(args)
+    if (typeof flags.to !== 'string' || !/^postgres(?:ql)?:\/\//.test(flags.to))
+      throw new AppError(400, 'Name the target: db:copy --to postgres://user@host:5432/database')
+    const sqlitePath = databasePath(typeof flags.from === 'string' ? flags.from : undefined)
+    const folder = migrationsFolder()
+    try {
+      const counts = await copySqliteToPostgres({ sqlitePath, postgresUrl: flags.to, sqliteMigrations: folder, postgresMigrations: join(folder, 'postgres') })
+      console.table(counts)
+      console.log(`Copied ${sqlitePath} into PostgreSQL: every table's row count matches. The source was not changed.`)
+    }
+    catch (error) {
+      if (error instanceof CopyRefused) throw new AppError(409, error.message)
+      throw error
+    }
   },
 }
 
@@ -151,7 +226,7 @@ async function main(argv: string[]) {
     console.log(usage)
     return name ? 0 : 1
   }
-  const command = commands[name]
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined
   if (!command) {
     console.error(`Unknown command "${name}".\n\n${usage}`)
     return 1
@@ -161,9 +236,9 @@ async function main(argv: string[]) {
     return 0
   }
   catch (error) {
-    if (!(error instanceof AppError)) throw error
+    if (!(error instanceof AppError || error instanceof DatabaseUrlError)) throw error
     console.error(`Error: ${error.message}`)
-    for (const [field, { msg }] of Object.entries(error.errors ?? {})) console.error(`  ${field}: ${msg}`)
+    for (const [field, { msg }] of Object.entries((error instanceof AppError && error.errors) || {})) console.error(`  ${field}: ${msg}`)
     return 1
   }
   finally {

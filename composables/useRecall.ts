@@ -1,6 +1,8 @@
 import type { RecallDraft, RecallSessionView, SubmissionResult } from '~~/shared/schemas/recall'
 
 export type SaveState = 'idle' | 'saving' | 'saved' | 'retrying' | 'offline'
+/** Why the server refused a save (what SaveStatus says about it). */
+export type SaveError = 'noSession' | 'notAllowed' | 'notAccepted'
 export type DraftFood = RecallDraft['meals'][number]['foods'][number]
 export type DraftMeal = RecallDraft['meals'][number]
 
@@ -12,19 +14,21 @@ export const newFood = (): DraftFood => ({ id: `f${Date.now().toString(36)}${(fo
 
 /**
  * The recall in progress: loaded from the server (so another device resumes it), saved back as the
- * respondent goes (debounced), and retried with backoff when a save fails — never silently dropped.
+ * respondent goes (debounced), and retried with backoff when a save fails — never silently dropped,
+ * until the server has ended the session: then saving stops and `onSignedOut` is called, once.
  */
-export function useRecall(slug: string) {
+export function useRecall(slug: string, onSignedOut: () => unknown) {
   const { api } = useRespondentAuth()
   const base = `/api/surveys/${encodeURIComponent(slug)}`
   const draft = ref<RecallDraft>({ meals: [], step: 'meals' })
   const sessionId = ref<string | null>(null)
   const saveState = ref<SaveState>('idle')
-  const saveError = ref<string | null>(null)
+  const saveError = ref<SaveError | null>(null)
   let timer: ReturnType<typeof setTimeout> | undefined
   let retries = 0
   let dirty = false
   let inFlight: Promise<void> | null = null
+  let signedOut = false
 
   async function start(meals: string[]) {
     const session = await api<RecallSessionView>(`${base}/session`, { method: 'POST' })
@@ -38,7 +42,7 @@ export function useRecall(slug: string) {
   async function saveNow(): Promise<void> {
     clearTimeout(timer)
     if (inFlight) await inFlight
-    if (!dirty) return
+    if (!dirty || signedOut) return
     dirty = false
     saveState.value = 'saving'
     inFlight = api(`${base}/session`, { method: 'PUT', body: { data: draft.value } })
@@ -50,10 +54,15 @@ export function useRecall(slug: string) {
       .catch((error) => {
         dirty = true
         const body = apiError(error)
-        saveError.value = body && body.statusCode < 500 && body.statusCode !== 429 ? body.message : null
+        saveError.value = body && body.statusCode < 500 && body.statusCode !== 429 ? saveErrorOf(body.statusCode) : null
         saveState.value = navigator.onLine === false ? 'offline' : 'retrying'
+        if (isSignedOut(error)) {
+          signedOut = true
+          onSignedOut()
+          return
+        }
         const delay = RETRY_DELAYS_MS[Math.min(retries++, RETRY_DELAYS_MS.length - 1)]
-        if (!body || body.statusCode >= 500 || body.statusCode === 429 || body.statusCode === 401) timer = setTimeout(saveNow, delay)
+        if (!body || body.statusCode >= 500 || body.statusCode === 429) timer = setTimeout(saveNow, delay)
       })
       .finally(() => {
         inFlight = null
@@ -64,6 +73,7 @@ export function useRecall(slug: string) {
 
   function changed() {
     dirty = true
+    if (signedOut) return
     if (saveState.value !== 'retrying' && saveState.value !== 'offline') saveState.value = 'saving'
     clearTimeout(timer)
     timer = setTimeout(saveNow, SAVE_DELAY_MS)
@@ -105,4 +115,10 @@ export function useRecall(slug: string) {
   })
 
   return { draft, sessionId, saveState, saveError, start, changed, saveNow, submit, cancel, hasUnsavedChanges }
+}
+
+function saveErrorOf(statusCode: number): SaveError {
+  if (statusCode === 404) return 'noSession'
+  if (statusCode === 403) return 'notAllowed'
+  return 'notAccepted'
 }

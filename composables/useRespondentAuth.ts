@@ -15,7 +15,8 @@ function surveyOfToken(accessToken: string): string | null {
   }
 }
 
-let refreshing: Promise<boolean> | null = null
+/** The refresh under way: resolves to null once renewed, or to why it failed. */
+let refreshing: Promise<unknown> | null = null
 
 /**
  * The respondent's session on the client: the access token lives only in memory; the HttpOnly refresh
@@ -37,24 +38,26 @@ export function useRespondentAuth() {
    * a rotated refresh token presented twice ends the session, so a second tab must wait for the first
    * rotation and then send the new cookie.
    */
-  function refresh(): Promise<boolean> {
+  function renew(): Promise<unknown> {
     const call = () => $fetch<{ accessToken: string }>('/api/auth/refresh', { method: 'POST' })
     const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined
     const turn = async () => locks ? await locks.request('rg-refresh', call) : await call()
     refreshing ??= turn()
       .then(({ accessToken }) => {
         accept(accessToken)
-        return true
+        return null
       })
-      .catch(() => {
+      .catch((error: unknown) => {
         forget()
-        return false
+        return error ?? new Error('The session could not be renewed.')
       })
       .finally(() => {
         refreshing = null
       })
     return refreshing
   }
+
+  const refresh = async () => (await renew()) === null
 
   const sameSurvey = (slug: string) => state.value.surveySlug?.toLowerCase() === slug.toLowerCase()
 
@@ -82,28 +85,37 @@ export function useRespondentAuth() {
     forget()
   }
 
-  /** A call to the respondent API with the access token, renewed once on 401. */
+  /**
+   * A call to the respondent API with the access token, renewed first when there is none and once on
+   * 401. When the renewal fails, its own failure is thrown: a 401 (see isSignedOut) when the server
+   * refused it, no status or a 5xx when it could not be asked, which is worth trying again.
+   */
   async function api<T>(path: string, options: FetchOptions<'json'> = {}): Promise<T> {
     const call = () => $fetch<T>(path, { ...options, headers: { ...options.headers as Record<string, string>, authorization: `Bearer ${state.value.accessToken}` } } as never) as Promise<T>
-    try {
-      return await call()
+    if (state.value.accessToken) {
+      try {
+        return await call()
+      }
+      catch (error) {
+        if ((error as { statusCode?: number }).statusCode !== 401) throw error
+      }
     }
-    catch (error) {
-      if ((error as { statusCode?: number }).statusCode !== 401 || !(await refresh())) throw error
-      return call()
-    }
+    const failure = await renew()
+    if (failure) throw failure
+    return call()
   }
 
   return { state, accept, refresh, ensureSession, loginWithToken, loginWithPassword, logout, api, sameSurvey }
 }
 
 /**
- * A sign-in link that failed on our side, or was refused for too many attempts (the server's message says
- * how long): it may work later. Any other answer is a problem with the link itself.
+ * A sign-in link that failed on our side, or was refused for too many attempts (for how long, when the
+ * server said): it may work later. Any other answer is a problem with the link itself.
  */
-export function unavailableLinkProblem(body: ApiErrorBody | undefined): { kind: 'unavailable', detail: string | null } | undefined {
+export function unavailableLinkProblem(error: unknown): { kind: 'unavailable', retryAfterMinutes?: number, tooMany?: boolean } | undefined {
+  const body = apiError(error)
   if (body && body.statusCode < 500 && body.statusCode !== 429) return undefined
-  return { kind: 'unavailable', detail: body?.statusCode === 429 ? body.message : null }
+  return body?.statusCode === 429 ? { kind: 'unavailable', tooMany: true, retryAfterMinutes: retryAfterMinutes(error) } : { kind: 'unavailable' }
 }
 
 /** The JSON error body of a failed $fetch, when the server sent one. */
@@ -113,3 +125,6 @@ export function apiError(error: unknown): ApiErrorBody | undefined {
   const statusCode = (error as { statusCode?: number }).statusCode
   return statusCode ? { statusCode, message: (error as Error).message } : undefined
 }
+
+/** A failure of `api()` that only signing in again can mend: the server refused the session and its renewal. */
+export const isSignedOut = (error: unknown) => apiError(error)?.statusCode === 401

@@ -9,6 +9,8 @@ export default defineNuxtRouteMiddleware(async (to) => {
   const { auth: _dropped, ...query } = to.query
   const { loginWithToken } = useRespondentAuth()
   const notice = useRespondentNotice()
+  const { t } = useNuxtApp().$i18n
+  const { tooManyAttempts } = useRespondentTexts()
   try {
     const result = await loginWithToken(auth)
     // The survey wants a captcha first: the /a/ page asks for it (and drops the token from the address again).
@@ -16,9 +18,7 @@ export default defineNuxtRouteMiddleware(async (to) => {
   }
   catch (error) {
     const body = apiError(error)
-    notice.value = body?.statusCode === 429
-      ? body.message
-      : 'This sign-in link is not valid. Please use the latest link you were sent, or contact the study team.'
+    notice.value = body?.statusCode === 429 ? () => tooManyAttempts(error) : () => t('errors.linkNotValid')
     return navigateTo({ path: `/${slug}`, query }, { replace: true })
   }
   const path = to.path.replace(/\/+$/, '') === `/${slug}` ? `/${slug}/home` : to.path

@@ -6,7 +6,7 @@ import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const root = fileURLToPath(new URL('..', import.meta.url))
-const inputs = ['app.vue', 'error.vue', 'nuxt.config.ts', 'package-lock.json', 'assets', 'components', 'composables', 'drizzle', 'layouts', 'middleware', 'pages', 'plugins', 'public', 'server', 'shared']
+const inputs = ['app.vue', 'error.vue', 'nuxt.config.ts', 'package-lock.json', 'assets', 'components', 'composables', 'drizzle', 'i18n', 'layouts', 'middleware', 'pages', 'plugins', 'public', 'server', 'shared']
 const stampFile = join(root, '.output', 'build-fingerprint')
 
 function* files(path) {

@@ -1,5 +1,5 @@
 import type { NitroErrorHandler } from 'nitropack'
-import { getRequestURL, send, setResponseHeader, setResponseHeaders, setResponseStatus } from 'h3'
+import { getRequestURL, send, setResponseHeader, setResponseHeaders, setResponseStatus, type H3Event } from 'h3'
 import { AppError, type FieldErrors } from './utils/errors'
 
 interface ErrorBody { statusCode: number, message: string, errors?: FieldErrors }
@@ -15,7 +15,9 @@ const genericMessages: Record<number, string> = {
   429: 'Too many requests.',
 }
 
-/** Turns any error into SPEC.md section 4's body: status, a clear message, field errors, nothing internal. */
+const isAppError = (error: unknown) => error instanceof AppError || (error as { cause?: unknown })?.cause instanceof AppError
+
+/** Turns any error into the body of docs/api.md#errors: status, a clear message, field errors, nothing internal. */
 export function errorBody(error: unknown): { body: ErrorBody, headers?: Record<string, string> } {
   const cause = (error as { cause?: unknown })?.cause
   const appError = error instanceof AppError ? error : cause instanceof AppError ? cause : undefined
@@ -24,7 +26,13 @@ export function errorBody(error: unknown): { body: ErrorBody, headers?: Record<s
     if (appError.errors && Object.keys(appError.errors).length) body.errors = appError.errors
     return { body, headers: appError.headers }
   }
-  const h3Error = error as { statusCode?: number, statusMessage?: string, message?: string, unhandled?: boolean, data?: { errors?: FieldErrors } }
+  const h3Error = error as {
+    statusCode?: number
+    statusMessage?: string
+    message?: string
+    unhandled?: boolean
+    data?: { errors?: FieldErrors }
+  }
   const statusCode = Number(h3Error?.statusCode) || 500
   if (statusCode >= 500 || h3Error?.unhandled) return { body: { statusCode: statusCode >= 500 ? statusCode : 500, message: 'Internal server error.' } }
   const message = statusCode === 400 && /json/i.test(`${h3Error.message} ${h3Error.statusMessage}`)
@@ -35,10 +43,24 @@ export function errorBody(error: unknown): { body: ErrorBody, headers?: Record<s
   return { body }
 }
 
+const ABORT_CODES = new Set(['ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE'])
+
+/** The client went away mid-request (closed the socket while sending the body): not a fault of ours. */
+function clientAborted(error: unknown, event: H3Event): boolean {
+  const request = event.node.req
+  if (!request.destroyed && !request.socket?.destroyed) return false
+  return [error, (error as { cause?: unknown })?.cause].some((candidate) => {
+    const { code, message } = (candidate ?? {}) as { code?: string, message?: string }
+    return (code !== undefined && ABORT_CODES.has(code)) || message === 'aborted'
+  })
+}
+
 const apiErrorHandler: NitroErrorHandler = async (error, event) => {
   if (!getRequestURL(event).pathname.startsWith('/api/')) return // pages: Nuxt's error page
   const { body, headers } = errorBody(error)
-  if (body.statusCode >= 500) console.error(`[api] ${event.method} ${getRequestURL(event).pathname} failed:`, error.cause ?? error)
+  if (clientAborted(error, event)) console.warn(`[api] ${event.method} ${getRequestURL(event).pathname}: the client closed the connection`)
+  // A 5xx the app chose to answer (503 when busy) is not a fault: only unexpected errors are logged.
+  else if (body.statusCode >= 500 && !isAppError(error)) console.error(`[api] ${event.method} ${getRequestURL(event).pathname} failed:`, error.cause ?? error)
   if (headers) setResponseHeaders(event, headers)
   setResponseHeader(event, 'Content-Type', 'application/json; charset=utf-8')
   setResponseHeader(event, 'Cache-Control', 'no-store')

@@ -1,3 +1,4 @@
-import { openApiDocument } from '../openapi/document'
+import { appVersion } from '#server/http/settings'
+import { openApiDocument } from '#server/openapi/document'
 
-export default defineEventHandler(() => openApiDocument(useRuntimeConfig().public.appVersion))
+export default defineEventHandler(() => openApiDocument(appVersion()))

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3'
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
 import * as schema from './schema'
+import { runDataMigrations } from './data-migrations'
 import { databasePath, migrationsFolder } from './paths'
 import { prepared } from './prepared'
 
@@ -13,7 +14,7 @@ export { schema }
 
 let handle: { db: Db, sqlite: Database.Database, path: string } | undefined
 
-/** Opens (once per process) the database named by DATABASE_URL and brings its schema up to date. */
+/** Opens (once per process) the database named by DATABASE_URL and brings its schema and data up to date. */
 export function useDb(): Db {
   if (!handle) handle = openDatabase(databasePath())
   return handle.db
@@ -28,6 +29,7 @@ export function openDatabase(path: string, options: { migrationsFolder?: string 
   sqlite.pragma('busy_timeout = 5000')
   const db = drizzle(sqlite, { schema })
   migrateWithRetry(db, options.migrationsFolder ?? migrationsFolder())
+  runDataMigrations(sqlite)
   return { db, sqlite, path }
 }
 

@@ -46,11 +46,37 @@ export function projectRoot(): string {
 
 export const DEFAULT_DATABASE_URL = './data/gateway.db'
 
-/** `DATABASE_URL` as a file path: `file:` prefix allowed, `:memory:` kept, relative paths under the project. */
-export function databasePath(url = process.env.DATABASE_URL || DEFAULT_DATABASE_URL): string {
-  const path = url.replace(/^(?:file|sqlite):(?:\/\/)?/, '')
-  if (path === ':memory:') return path
-  return isAbsolute(path) ? path : resolve(projectRoot(), path)
+/** What `DATABASE_URL` names: for now always a SQLite file (or `:memory:`). */
+export interface DatabaseTarget { dialect: 'sqlite', path: string }
+
+/** A `DATABASE_URL` this version cannot use; start-up stops with its message (which never repeats the URL: it may hold a password). */
+export class DatabaseUrlError extends Error {
+  override name = 'DatabaseUrlError'
+}
+
+const SCHEME = /^([a-z][a-z\d+.-]*):/i
+
+/**
+ * Reads `DATABASE_URL` (default `./data/gateway.db`) for the app and for drizzle-kit alike. A plain path
+ * or a `file:` URL is a SQLite file: relative paths are resolved against the project folder, `:memory:`
+ * is kept. `postgres:` and `postgresql:` are refused as not supported yet, and any other scheme is refused
+ * rather than taken for a file name (`postgres://…` must never become a folder named `postgres:`).
+ */
+export function parseDatabaseUrl(url = process.env.DATABASE_URL || DEFAULT_DATABASE_URL): DatabaseTarget {
+  const scheme = SCHEME.exec(url)?.[1]?.toLowerCase()
+  if (scheme === 'postgres' || scheme === 'postgresql')
+    throw new DatabaseUrlError(`DATABASE_URL names a PostgreSQL database (${scheme}:), which this version does not support yet. Set DATABASE_URL to a SQLite file (a path such as ./data/gateway.db, or file:/var/lib/respondent-gateway/gateway.db).`)
+  if (scheme !== undefined && scheme !== 'file')
+    throw new DatabaseUrlError(`DATABASE_URL uses the scheme "${scheme}:", which is not supported. Set it to a SQLite file (a path such as ./data/gateway.db, or file:/var/lib/respondent-gateway/gateway.db).`)
+  const path = scheme === 'file' ? url.replace(/^file:(?:\/\/)?/i, '') : url
+  if (!path) throw new DatabaseUrlError('DATABASE_URL names no file. Set it to a SQLite file (a path such as ./data/gateway.db).')
+  if (path === ':memory:') return { dialect: 'sqlite', path }
+  return { dialect: 'sqlite', path: isAbsolute(path) ? path : resolve(projectRoot(), path) }
+}
+
+/** The SQLite file `DATABASE_URL` names (see parseDatabaseUrl). */
+export function databasePath(url?: string): string {
+  return parseDatabaseUrl(url).path
 }
 
 /** drizzle-kit's migration folder: beside the built server (copied at build), else the project's `drizzle/`. */

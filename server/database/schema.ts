@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
-import type { JwtPolicy, NotificationTarget, SurveyScheme } from '../../shared/schemas/survey'
+import type { LanguageCode } from '../../i18n/languages'
+import type { JwtPolicy, NotificationTarget, SurveyScheme } from '#shared/schemas/survey'
 
 const timestamps = {
   createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull().$defaultFn(() => new Date()),
@@ -32,6 +33,7 @@ export const surveys = sqliteTable('surveys', {
   minimumSubmissionInterval: integer('minimum_submission_interval').notNull().default(600),
   feedbackEnabled: integer('feedback_enabled', { mode: 'boolean' }).notNull().default(false),
   allowedRedirectOrigins: text('allowed_redirect_origins', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+  languages: text('languages', { mode: 'json' }).$type<LanguageCode[]>(),
   jwtPolicy: text('jwt_policy', { mode: 'json' }).$type<JwtPolicy>().notNull().default(sql`'{}'`),
   scheme: text('scheme', { mode: 'json' }).$type<SurveyScheme>().notNull().default(sql`'{}'`),
   notifications: text('notifications', { mode: 'json' }).$type<NotificationTarget[]>().notNull().default(sql`'[]'`),
@@ -93,6 +95,7 @@ export const refreshSessions = sqliteTable('refresh_sessions', {
 }, table => [
   uniqueIndex('refresh_sessions_token_hash_unique').on(table.tokenHash),
   index('refresh_sessions_family_idx').on(table.familyId),
+  index('refresh_sessions_respondent_idx').on(table.respondentId),
 ])
 
 /** `jti`s of single-use partner tokens, kept until the token would have expired anyway. */

@@ -1,7 +1,7 @@
 import { setResponseHeaders } from 'h3'
-import { cachedPage } from '../utils/page-cache'
+import { cachedPage } from '#server/http/page-cache'
 
-/** Serves a public page from the page cache when a fresh copy is there (see utils/page-cache). */
+/** Serves a public page from the page cache when a fresh copy is there (see http/page-cache). */
 export default defineEventHandler((event) => {
   const page = cachedPage(event)
   if (!page) return

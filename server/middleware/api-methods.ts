@@ -1,6 +1,6 @@
 import { setResponseHeader } from 'h3'
-import { operations } from '../openapi/document'
-import { AppError } from '../utils/errors'
+import { operations } from '#server/openapi/document'
+import { AppError } from '#server/utils/errors'
 
 /** Every API path template (from the same list the OpenAPI document is built from) with its methods. */
 const routes = (() => {

@@ -1,23 +1,50 @@
 import { z } from 'zod'
-import { adminRespondentCreateSchema, adminRespondentSchema, adminRespondentUpdateSchema, deliveryListQuerySchema, respondentListQuerySchema } from '../../shared/schemas/admin'
-import { sessionSaveSchema, submissionRequestSchema } from '../../shared/schemas/recall'
-import { accessTokenResponseSchema, aliasLoginSchema, captchaChallengeSchema, createUserResponseSchema, generateUserBodySchema, tokenLoginSchema } from '../../shared/schemas/respondent'
 import {
+  adminRespondentCreatedSchema,
+  adminRespondentCreateSchema,
+  adminRespondentPageSchema,
+  adminRespondentSchema,
+  adminRespondentUpdateSchema,
+  authLinksCsvSchema,
+  authTokenRotatedSchema,
+  deliveryListQuerySchema,
+  deliveryResendResultSchema,
+  respondentListQuerySchema,
+  surveyDeletedSchema,
+  surveyDeleteQuerySchema,
+} from '#shared/schemas/admin'
+import { feedbackSubmissionListSchema, recallSessionViewSchema, sessionCancelResultSchema, sessionSaveSchema, submissionRequestSchema, submissionResultSchema } from '#shared/schemas/recall'
+import {
+  accessTokenResponseSchema,
+  aliasLoginSchema,
+  createUserBodySchema,
+  createUserClaimsSchema,
+  createUserResponseSchema,
+  generateUserBodySchema,
+  loginResponseSchema,
+  tokenLoginSchema,
+} from '#shared/schemas/respondent'
+import {
+  adminSurveyListSchema,
   adminSurveySchema,
   captchaSettingsSchema,
-  deliverySchema,
+  deliveryListSchema,
   errorBodySchema,
-  feedbackSubmissionSchema,
   generatedCredentialsSchema,
   okSchema,
   surveyParametersSchema,
   userInfoSchema,
-} from '../../shared/schemas/responses'
-import { publicSurveyEntrySchema, surveyAvailabilitySchema, surveyInputSchema } from '../../shared/schemas/survey'
-import { ADMIN_SCOPES, type AdminScope } from '../services/access-tokens'
+} from '#shared/schemas/responses'
+import { publicSurveyEntrySchema, publicSurveyListSchema, surveyAvailabilitySchema, surveyInputSchema, surveyUpdateSchema } from '#shared/schemas/survey'
+import { ADMIN_SCOPES, type AdminScope } from '#server/services/access-tokens'
 
 type Auth = 'none' | 'respondent' | 'refreshCookie' | AdminScope
 interface Answer { description: string, schema?: z.ZodType, contentType?: string, headers?: Record<string, string> }
+/**
+ * One documented endpoint. `body`, `query` and `claims` are the very objects the route file exports
+ * as `schemas` and validates with; response schemas describe what the route answers. All of them are
+ * imported from shared/schemas, never defined here (tests/api/openapi.test.ts checks both by identity).
+ */
 export interface Operation {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete'
   path: string
@@ -27,16 +54,10 @@ export interface Operation {
   auth: Auth
   body?: z.ZodType
   query?: z.ZodObject
+  /** The claims of the JWT the body carries (documented as `x-jwt-claims`). */
+  claims?: z.ZodType
   responses: Record<number, Answer>
 }
-
-// The request schemas are the ones the routes validate with; the document is generated from them. The
-// one exception: create-user reads `token` as unknown and checks its shape itself (errors.token), so
-// the document describes what that check accepts.
-const createUserBody = z.object({ token: z.string().describe('A compact JWS (HS256 or HS512) signed with the survey\'s genUserKey.') })
-const sessionView = z.object({ sessionId: z.string(), startTime: z.string(), updatedAt: z.string(), data: sessionSaveSchema.shape.data })
-const submissionResult = z.object({ submission: z.object({ id: z.string(), submissionTime: z.string() }), followUpUrl: z.string().nullable() })
-const respondentPage = z.object({ items: z.array(adminRespondentSchema), page: z.number().int(), limit: z.number().int(), total: z.number().int() })
 
 const common = {
   400: { description: 'The request is not valid: `errors` names each field (or JWT claim) at fault.' },
@@ -47,38 +68,38 @@ const common = {
 } satisfies Record<number, Answer>
 
 export const operations: Operation[] = [
-  { method: 'get', path: '/api/surveys', tag: 'Public', auth: 'none', summary: 'Open-access surveys, sorted by name', responses: { 200: { description: 'Public survey entries.', schema: z.array(publicSurveyEntrySchema) } } },
+  { method: 'get', path: '/api/surveys', tag: 'Public', auth: 'none', summary: 'Open-access surveys, sorted by name', responses: { 200: { description: 'Public survey entries.', schema: publicSurveyListSchema } } },
   { method: 'get', path: '/api/surveys/{slug}', tag: 'Public', auth: 'none', summary: 'One survey\'s public entry (slug ignoring case)', responses: { 200: { description: 'The public entry.', schema: publicSurveyEntrySchema }, 404: common[404] } },
   { method: 'get', path: '/api/surveys/{slug}/availability', tag: 'Public', auth: 'none', summary: 'Whether the survey takes respondents now, and if not why', responses: { 200: { description: 'Availability.', schema: surveyAvailabilitySchema }, 404: common[404] } },
   { method: 'post', path: '/api/surveys/{slug}/generate-user', tag: 'Public', auth: 'none', summary: 'Self-registration on an open-access survey', description: 'Behind the captcha when one is configured; rate limited per client address.', body: generateUserBodySchema, responses: { 200: { description: 'Credentials, shown once.', schema: generatedCredentialsSchema }, 400: common[400], 403: common[403], 404: common[404], 429: common[429], 503: { description: 'The captcha provider did not answer in time.' } } },
-  { method: 'post', path: '/api/surveys/{slug}/create-user', tag: 'Partner', auth: 'none', summary: 'Create (or find) a respondent from a partner\'s signed JWT', description: 'Idempotent per username. The token is checked against the survey\'s secret and JWT policy (alg, exp, nbf, iat, sub, aud, iss, jti).', body: createUserBody, responses: { 200: { description: 'The respondent and their auth token.', schema: createUserResponseSchema }, 400: common[400], 403: common[403], 404: common[404] } },
+  { method: 'post', path: '/api/surveys/{slug}/create-user', tag: 'Partner', auth: 'none', summary: 'Create (or find) a respondent from a partner\'s signed JWT', description: 'Idempotent per username. The token is checked against the survey\'s secret and JWT policy (alg, exp, nbf, iat, sub, aud, iss, jti); its payload is a JSON object of the claims in `x-jwt-claims`.', body: createUserBodySchema, claims: createUserClaimsSchema, responses: { 200: { description: 'The respondent and their auth token.', schema: createUserResponseSchema }, 400: common[400], 403: common[403], 404: common[404] } },
   { method: 'get', path: '/api/auth/captcha', tag: 'Public', auth: 'none', summary: 'Which captcha the pages should show', responses: { 200: { description: 'Provider and public site key.', schema: captchaSettingsSchema } } },
-  { method: 'post', path: '/api/auth/login/alias', tag: 'Respondent', auth: 'none', summary: 'Sign in with survey, username and password', body: aliasLoginSchema, responses: { 200: { description: 'An access token (and the HttpOnly refresh cookie), or a captcha challenge.', schema: z.union([accessTokenResponseSchema, captchaChallengeSchema]) }, 400: common[400], 401: common[401], 403: common[403], 429: common[429] } },
-  { method: 'post', path: '/api/auth/login/token', tag: 'Respondent', auth: 'none', summary: 'Sign in with an auth token (from an auth link)', body: tokenLoginSchema, responses: { 200: { description: 'An access token (and the HttpOnly refresh cookie), or a captcha challenge.', schema: z.union([accessTokenResponseSchema, captchaChallengeSchema]) }, 400: common[400], 401: common[401], 403: common[403], 429: common[429] } },
+  { method: 'post', path: '/api/auth/login/alias', tag: 'Respondent', auth: 'none', summary: 'Sign in with survey, username and password', body: aliasLoginSchema, responses: { 200: { description: 'An access token (and the HttpOnly refresh cookie), or a captcha challenge.', schema: loginResponseSchema }, 400: common[400], 401: common[401], 403: common[403], 429: common[429] } },
+  { method: 'post', path: '/api/auth/login/token', tag: 'Respondent', auth: 'none', summary: 'Sign in with an auth token (from an auth link)', body: tokenLoginSchema, responses: { 200: { description: 'An access token (and the HttpOnly refresh cookie), or a captcha challenge.', schema: loginResponseSchema }, 400: common[400], 401: common[401], 403: common[403], 429: common[429] } },
   { method: 'post', path: '/api/auth/refresh', tag: 'Respondent', auth: 'refreshCookie', summary: 'Rotate the refresh cookie and get a new access token', description: 'A refresh token presented twice ends the whole session.', responses: { 200: { description: 'A new access token.', schema: accessTokenResponseSchema }, 401: common[401] } },
   { method: 'post', path: '/api/auth/logout', tag: 'Respondent', auth: 'refreshCookie', summary: 'End the session and clear the cookie', responses: { 200: { description: 'Signed out.', schema: okSchema } } },
   { method: 'get', path: '/api/surveys/{slug}/parameters', tag: 'Respondent', auth: 'respondent', summary: 'What the survey app needs to run the survey', responses: { 200: { description: 'Survey parameters.', schema: surveyParametersSchema }, 401: common[401], 403: common[403], 404: common[404] } },
   { method: 'get', path: '/api/surveys/{slug}/user-info', tag: 'Respondent', auth: 'respondent', summary: 'The signed-in respondent, their submissions and limits', responses: { 200: { description: 'Respondent information (public custom fields only).', schema: userInfoSchema }, 401: common[401], 403: common[403], 404: common[404] } },
-  { method: 'post', path: '/api/surveys/{slug}/session', tag: 'Respondent', auth: 'respondent', summary: 'Start the recall, or resume the one in progress', responses: { 200: { description: 'The session.', schema: sessionView }, 401: common[401], 403: common[403] } },
-  { method: 'put', path: '/api/surveys/{slug}/session', tag: 'Respondent', auth: 'respondent', summary: 'Save the recall in progress', body: sessionSaveSchema, responses: { 200: { description: 'Saved.', schema: sessionView }, 400: common[400], 401: common[401], 403: common[403], 404: common[404], 413: { description: 'The recall state is larger than 64 KiB.' } } },
-  { method: 'delete', path: '/api/surveys/{slug}/session', tag: 'Respondent', auth: 'respondent', summary: 'Cancel the recall in progress', responses: { 200: { description: 'Cancelled.', schema: z.object({ sessionId: z.string(), cancelled: z.boolean() }) }, 401: common[401], 403: common[403], 404: common[404] } },
-  { method: 'post', path: '/api/surveys/{slug}/submission', tag: 'Respondent', auth: 'respondent', summary: 'Submit the recall', description: 'Limits and state are enforced; submitting the same session again returns the first result.', body: submissionRequestSchema, responses: { 200: { description: 'The submission and where to send the respondent next.', schema: submissionResult }, 400: common[400], 401: common[401], 403: common[403], 404: common[404], 409: { description: 'The session was cancelled.' } } },
-  { method: 'get', path: '/api/surveys/{slug}/submissions', tag: 'Respondent', auth: 'respondent', summary: 'The respondent\'s own submissions (feedback)', responses: { 200: { description: 'Submissions, newest first.', schema: z.array(feedbackSubmissionSchema) }, 401: common[401], 403: common[403] } },
+  { method: 'post', path: '/api/surveys/{slug}/session', tag: 'Respondent', auth: 'respondent', summary: 'Start the recall, or resume the one in progress', responses: { 200: { description: 'The session.', schema: recallSessionViewSchema }, 401: common[401], 403: common[403] } },
+  { method: 'put', path: '/api/surveys/{slug}/session', tag: 'Respondent', auth: 'respondent', summary: 'Save the recall in progress', body: sessionSaveSchema, responses: { 200: { description: 'Saved.', schema: recallSessionViewSchema }, 400: common[400], 401: common[401], 403: common[403], 404: common[404], 413: { description: 'The recall state is larger than 64 KiB.' } } },
+  { method: 'delete', path: '/api/surveys/{slug}/session', tag: 'Respondent', auth: 'respondent', summary: 'Cancel the recall in progress', responses: { 200: { description: 'Cancelled.', schema: sessionCancelResultSchema }, 401: common[401], 403: common[403], 404: common[404] } },
+  { method: 'post', path: '/api/surveys/{slug}/submission', tag: 'Respondent', auth: 'respondent', summary: 'Submit the recall', description: 'Limits and state are enforced; submitting the same session again returns the first result.', body: submissionRequestSchema, responses: { 200: { description: 'The submission and where to send the respondent next.', schema: submissionResultSchema }, 400: common[400], 401: common[401], 403: common[403], 404: common[404], 409: { description: 'The session was cancelled.' } } },
+  { method: 'get', path: '/api/surveys/{slug}/submissions', tag: 'Respondent', auth: 'respondent', summary: 'The respondent\'s own submissions (feedback)', responses: { 200: { description: 'Submissions, newest first.', schema: feedbackSubmissionListSchema }, 401: common[401], 403: common[403] } },
   { method: 'get', path: '/api/openapi.json', tag: 'Public', auth: 'none', summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1.' } } },
 
-  { method: 'get', path: '/api/admin/surveys', tag: 'Admin', auth: 'surveys:read', summary: 'All surveys (secrets only as set / not set)', responses: { 200: { description: 'Surveys.', schema: z.array(adminSurveySchema) }, 401: common[401], 403: common[403], 429: common[429] } },
+  { method: 'get', path: '/api/admin/surveys', tag: 'Admin', auth: 'surveys:read', summary: 'All surveys (secrets only as set / not set)', responses: { 200: { description: 'Surveys.', schema: adminSurveyListSchema }, 401: common[401], 403: common[403], 429: common[429] } },
   { method: 'post', path: '/api/admin/surveys', tag: 'Admin', auth: 'surveys:write', summary: 'Create a survey', body: surveyInputSchema, responses: { 201: { description: 'Created.', schema: adminSurveySchema }, 400: common[400], 401: common[401], 403: common[403], 409: { description: 'The slug is taken (ignoring case).' } } },
   { method: 'get', path: '/api/admin/surveys/{slug}', tag: 'Admin', auth: 'surveys:read', summary: 'One survey', responses: { 200: { description: 'The survey.', schema: adminSurveySchema }, 401: common[401], 403: common[403], 404: common[404] } },
-  { method: 'patch', path: '/api/admin/surveys/{slug}', tag: 'Admin', auth: 'surveys:write', summary: 'Update the fields given', body: surveyInputSchema.partial(), responses: { 200: { description: 'Updated.', schema: adminSurveySchema }, 400: common[400], 401: common[401], 403: common[403], 404: common[404] } },
-  { method: 'delete', path: '/api/admin/surveys/{slug}', tag: 'Admin', auth: 'surveys:write', summary: 'Delete a survey (refused while it has respondents unless ?force=true)', query: z.object({ force: z.enum(['true', 'false']).optional() }), responses: { 200: { description: 'Deleted.', schema: z.object({ deleted: z.string(), respondentsRemoved: z.number().int() }) }, 401: common[401], 403: common[403], 404: common[404], 409: { description: 'The survey has respondents.' } } },
-  { method: 'get', path: '/api/admin/surveys/{slug}/respondents', tag: 'Admin', auth: 'respondents:read', summary: 'Respondents, a page at a time', query: respondentListQuerySchema, responses: { 200: { description: 'A page of respondents.', schema: respondentPage }, 400: common[400], 401: common[401], 403: common[403], 404: common[404] } },
-  { method: 'post', path: '/api/admin/surveys/{slug}/respondents', tag: 'Admin', auth: 'respondents:write', summary: 'Create a respondent', body: adminRespondentCreateSchema, responses: { 201: { description: 'Created, with the auth token.', schema: adminRespondentSchema.extend({ authToken: z.string() }) }, 400: common[400], 401: common[401], 403: common[403], 404: common[404], 409: { description: 'The username is taken in this survey (`errors.username`).' } } },
-  { method: 'get', path: '/api/admin/surveys/{slug}/respondents/auth-links.csv', tag: 'Admin', auth: 'respondents:read', summary: 'Sign-in links of every respondent, as CSV', responses: { 200: { description: 'Columns: userId, username, authToken, shortLink, surveyLink, feedbackLink.', contentType: 'text/csv', schema: z.string() }, 401: common[401], 403: common[403], 404: common[404] } },
+  { method: 'patch', path: '/api/admin/surveys/{slug}', tag: 'Admin', auth: 'surveys:write', summary: 'Update the fields given', body: surveyUpdateSchema, responses: { 200: { description: 'Updated.', schema: adminSurveySchema }, 400: common[400], 401: common[401], 403: common[403], 404: common[404] } },
+  { method: 'delete', path: '/api/admin/surveys/{slug}', tag: 'Admin', auth: 'surveys:write', summary: 'Delete a survey (refused while it has respondents unless ?force=true)', query: surveyDeleteQuerySchema, responses: { 200: { description: 'Deleted.', schema: surveyDeletedSchema }, 400: common[400], 401: common[401], 403: common[403], 404: common[404], 409: { description: 'The survey has respondents.' } } },
+  { method: 'get', path: '/api/admin/surveys/{slug}/respondents', tag: 'Admin', auth: 'respondents:read', summary: 'Respondents, a page at a time', query: respondentListQuerySchema, responses: { 200: { description: 'A page of respondents.', schema: adminRespondentPageSchema }, 400: common[400], 401: common[401], 403: common[403], 404: common[404] } },
+  { method: 'post', path: '/api/admin/surveys/{slug}/respondents', tag: 'Admin', auth: 'respondents:write', summary: 'Create a respondent', body: adminRespondentCreateSchema, responses: { 201: { description: 'Created, with the auth token.', schema: adminRespondentCreatedSchema }, 400: common[400], 401: common[401], 403: common[403], 404: common[404], 409: { description: 'The username is taken in this survey (`errors.username`).' } } },
+  { method: 'get', path: '/api/admin/surveys/{slug}/respondents/auth-links.csv', tag: 'Admin', auth: 'respondents:read', summary: 'Sign-in links of every respondent, as CSV', responses: { 200: { description: 'The sign-in links, one respondent a row.', contentType: 'text/csv', schema: authLinksCsvSchema }, 401: common[401], 403: common[403], 404: common[404] } },
   { method: 'get', path: '/api/admin/surveys/{slug}/respondents/{userId}', tag: 'Admin', auth: 'respondents:read', summary: 'One respondent', responses: { 200: { description: 'The respondent.', schema: adminRespondentSchema }, 401: common[401], 403: common[403], 404: common[404] } },
   { method: 'patch', path: '/api/admin/surveys/{slug}/respondents/{userId}', tag: 'Admin', auth: 'respondents:write', summary: 'Update, disable or enable a respondent', body: adminRespondentUpdateSchema, responses: { 200: { description: 'Updated.', schema: adminRespondentSchema }, 400: common[400], 401: common[401], 403: common[403], 404: common[404] } },
-  { method: 'post', path: '/api/admin/surveys/{slug}/respondents/{userId}/auth-token', tag: 'Admin', auth: 'respondents:write', summary: 'Rotate a respondent\'s auth token', responses: { 200: { description: 'The new token.', schema: z.object({ userId: z.string(), authToken: z.string() }) }, 401: common[401], 403: common[403], 404: common[404] } },
-  { method: 'get', path: '/api/admin/deliveries', tag: 'Admin', auth: 'deliveries:read', summary: 'Webhook deliveries with their attempts', query: deliveryListQuerySchema, responses: { 200: { description: 'Deliveries, newest first.', schema: z.array(deliverySchema) }, 400: common[400], 401: common[401], 403: common[403], 404: common[404] } },
-  { method: 'post', path: '/api/admin/deliveries/{id}/resend', tag: 'Admin', auth: 'deliveries:write', summary: 'Send a delivery again (same webhook-id)', responses: { 202: { description: 'Queued.', schema: z.object({ id: z.string(), status: z.literal('pending') }) }, 401: common[401], 403: common[403], 404: common[404] } },
+  { method: 'post', path: '/api/admin/surveys/{slug}/respondents/{userId}/auth-token', tag: 'Admin', auth: 'respondents:write', summary: 'Rotate a respondent\'s auth token', responses: { 200: { description: 'The new token.', schema: authTokenRotatedSchema }, 401: common[401], 403: common[403], 404: common[404] } },
+  { method: 'get', path: '/api/admin/deliveries', tag: 'Admin', auth: 'deliveries:read', summary: 'Webhook deliveries with their attempts', query: deliveryListQuerySchema, responses: { 200: { description: 'Deliveries, newest first.', schema: deliveryListSchema }, 400: common[400], 401: common[401], 403: common[403], 404: common[404] } },
+  { method: 'post', path: '/api/admin/deliveries/{id}/resend', tag: 'Admin', auth: 'deliveries:write', summary: 'Send a delivery again (same webhook-id)', responses: { 202: { description: 'Queued.', schema: deliveryResendResultSchema }, 401: common[401], 403: common[403], 404: common[404] } },
 ]
 
 const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>
@@ -112,6 +133,7 @@ function operationObject(operation: Operation) {
     security: security(operation.auth),
     parameters: [...pathParameters, ...queryParameters],
     ...(operation.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(operation.body) } } } } : {}),
+    ...(operation.claims ? { 'x-jwt-claims': jsonSchema(operation.claims) } : {}),
     responses,
   }
 }

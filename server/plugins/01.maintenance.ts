@@ -1,5 +1,5 @@
-import { useDb } from '../database'
-import { pruneExpired } from '../services/maintenance'
+import { useDb } from '#server/database'
+import { pruneExpired } from '#server/services/maintenance'
 
 const HOUR_MS = 3600 * 1000
 

@@ -1,13 +1,13 @@
-import { useDb } from '../database'
-import { runDeliveryRound } from '../services/webhooks'
-import { webhookConfig } from '../utils/webhook-config'
+import { useDb } from '#server/database'
+import { runDeliveryRound } from '#server/services/webhooks'
+import { webhookConfig, webhooksPollMs } from '#server/http/settings'
 
 /**
  * Delivers the outbox: every poll it claims due webhook deliveries (a lock in the database, so several
  * server processes may share the file) and sends them. Pending deliveries survive restarts: they are rows.
  */
 export default defineNitroPlugin((nitroApp) => {
-  const pollMs = Math.max(50, Number(useRuntimeConfig().webhooksPollMs) || 1000)
+  const pollMs = webhooksPollMs()
   const config = webhookConfig()
   let running = false
   let stopped = false

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto'
 import { getResponseHeader, setResponseHeader } from 'h3'
-import { storeRenderedPage } from '../utils/page-cache'
-import { pageContentSecurityPolicy } from '../utils/security-headers'
+import { storeRenderedPage } from '#server/http/page-cache'
+import { captchaOn } from '#server/http/settings'
+import { pageContentSecurityPolicy } from '#server/utils/security-headers'
 
 /** Inline scripts that run (not JSON data blocks): Nuxt's config and bootstrap. */
 const INLINE_SCRIPT = /<script(?![^>]*\bsrc=)(?![^>]*\btype="application\/json")[^>]*>([\s\S]*?)<\/script>/g
@@ -11,7 +12,7 @@ const INLINE_SCRIPT = /<script(?![^>]*\bsrc=)(?![^>]*\btype="application\/json")
  * page (by SHA-256); then, for cacheable public pages, the finished page goes into the page cache.
  */
 export default defineNitroPlugin((nitroApp) => {
-  const captcha = useRuntimeConfig().captchaProvider === 'hcaptcha'
+  const captcha = captchaOn()
   nitroApp.hooks.hook('render:html', (html, { event }) => {
     const hashes = new Set<string>()
     for (const chunk of [...html.head, ...html.bodyPrepend, ...html.body, ...html.bodyAppend]) {

@@ -1,9 +1,9 @@
 import { desc, eq } from 'drizzle-orm'
 import { z } from 'zod'
-import type { Db } from '../database'
-import { personalAccessTokens } from '../database/schema'
-import { badRequest, forbidden, notFound, unauthorized } from '../utils/errors'
-import { bearerToken, randomToken, safeEqual, sha256 } from '../utils/tokens'
+import type { Db } from '#server/database'
+import { personalAccessTokens } from '#server/database/schema'
+import { badRequest, forbidden, notFound, unauthorized } from '#server/utils/errors'
+import { bearerToken, randomToken, safeEqual, sha256 } from '#server/utils/tokens'
 
 export const ADMIN_SCOPES = ['surveys:read', 'surveys:write', 'respondents:read', 'respondents:write', 'deliveries:read', 'deliveries:write'] as const
 export type AdminScope = typeof ADMIN_SCOPES[number]
@@ -50,7 +50,9 @@ export function listAccessTokens(db: Db) {
 }
 
 export function revokeAccessToken(db: Db, id: number, now = new Date()) {
-  const row = db.update(personalAccessTokens).set({ revokedAt: now }).where(eq(personalAccessTokens.id, id)).returning({ id: personalAccessTokens.id }).get()
+  const row = db.update(personalAccessTokens).set({ revokedAt: now })
+    .where(eq(personalAccessTokens.id, id))
+    .returning({ id: personalAccessTokens.id }).get()
   if (!row) throw notFound(`No access token ${id}.`)
 }
 

@@ -1,25 +1,26 @@
 import { randomUUID } from 'node:crypto'
 import { and, eq, isNull, sql } from 'drizzle-orm'
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose'
-import type { Db, Tx } from '../database'
-import { prepared } from '../database/prepared'
-import { writeTransaction } from '../database/write-batch'
-import { refreshSessions, type RespondentRow, type SurveyRow } from '../database/schema'
-import { AppError, unauthorized } from '../utils/errors'
-import { hmacKey } from '../utils/hmac-keys'
-import { randomToken, sha256 } from '../utils/tokens'
+import type { Db, Tx } from '#server/database'
+import { prepared } from '#server/database/prepared'
+import { writeTransaction } from '#server/database/write-batch'
+import { refreshSessions, type RespondentRow, type SurveyRow } from '#server/database/schema'
+import { AppError, unauthorized } from '#server/utils/errors'
+import { hmacKey } from '#server/utils/hmac-keys'
+import { randomToken, sha256 } from '#server/utils/tokens'
 import { findRespondentById, type RespondentRecord } from './respondents'
 import { findSurveyById } from './surveys'
 
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60
-export const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600
+/** How long a sign-in lasts at most, however often its refresh token is rotated (NUXT_SESSION_LIFETIME_DAYS). */
+export const DEFAULT_SESSION_LIFETIME_SECONDS = 30 * 24 * 3600
 export const REFRESH_COOKIE = 'rg_refresh'
 const ACCESS_AUDIENCE = 'respondent'
 const ISSUER = 'respondent-gateway'
 
 const secretKey = (secret: string) => hmacKey(secret, 'HS256')
 
-export interface AccessClaims { respondentId: number, userId: number, surveyId: number, surveySlug: string }
+export interface AccessClaims { respondentId: number, surveyId: number }
 
 /** A 15-minute access token for one respondent in one survey. */
 export async function issueAccessToken(secret: string, respondent: RespondentRow, survey: SurveyRow): Promise<string> {
@@ -37,9 +38,8 @@ export async function verifyAccessToken(secret: string, token: string): Promise<
   try {
     const { payload } = await jwtVerify(token, await secretKey(secret), { algorithms: ['HS256'], issuer: ISSUER, audience: ACCESS_AUDIENCE })
     const respondentId = Number(payload.sub)
-    if (!Number.isSafeInteger(respondentId) || typeof payload.sid !== 'number' || typeof payload.uid !== 'number' || typeof payload.survey !== 'string')
-      throw unauthorized('The access token is not valid.')
-    return { respondentId, userId: payload.uid, surveyId: payload.sid, surveySlug: payload.survey }
+    if (!Number.isSafeInteger(respondentId) || typeof payload.sid !== 'number') throw unauthorized('The access token is not valid.')
+    return { respondentId, surveyId: payload.sid }
   }
   catch (error) {
     if (error instanceof AppError) throw error
@@ -50,9 +50,8 @@ export async function verifyAccessToken(secret: string, token: string): Promise<
 
 export interface IssuedRefreshToken { token: string, expiresAt: Date }
 
-function storeRefreshToken(db: Db | Tx, respondentId: number, familyId: string, now: Date): IssuedRefreshToken {
+function storeRefreshToken(db: Db | Tx, respondentId: number, familyId: string, expiresAt: Date, now: Date): IssuedRefreshToken {
   const token = randomToken(32)
-  const expiresAt = new Date(now.getTime() + REFRESH_TOKEN_TTL_SECONDS * 1000)
   prepared(db, 'insertRefreshSession', () => db.insert(refreshSessions).values({
     familyId: sql.placeholder('familyId'),
     respondentId: sql.placeholder('respondentId'),
@@ -63,17 +62,24 @@ function storeRefreshToken(db: Db | Tx, respondentId: number, familyId: string, 
   return { token, expiresAt }
 }
 
-/** A new sign-in: a new refresh-token family. */
-export function startRefreshSession(db: Db, respondentId: number, now = new Date()): Promise<IssuedRefreshToken> {
+/** A new sign-in: a new refresh-token family, which ends `lifetimeSeconds` from now at the latest. */
+export function startRefreshSession(
+  db: Db,
+  respondentId: number,
+  lifetimeSeconds = DEFAULT_SESSION_LIFETIME_SECONDS,
+  now = new Date(),
+): Promise<IssuedRefreshToken> {
   const familyId = randomUUID()
-  return writeTransaction(db, tx => storeRefreshToken(tx, respondentId, familyId, now))
+  const expiresAt = new Date(now.getTime() + lifetimeSeconds * 1000)
+  return writeTransaction(db, tx => storeRefreshToken(tx, respondentId, familyId, expiresAt, now))
 }
 
 export interface RotatedSession { record: RespondentRecord, survey: SurveyRow, refresh: IssuedRefreshToken }
 
 /**
- * Exchanges a refresh token for a new one in the same family. A token that was already rotated is
- * being replayed — stolen, or a copy: the whole family is revoked and both holders must sign in again.
+ * Exchanges a refresh token for a new one in the same family, expiring when the family does: rotation
+ * never extends a sign-in. A token that was already rotated is being replayed — stolen, or a copy: the
+ * whole family is revoked and both holders must sign in again.
  */
 export async function rotateRefreshToken(db: Db, token: string | undefined, now = new Date()): Promise<RotatedSession> {
   if (!token || token.length > 128) throw unauthorized('No valid session. Please sign in again.')
@@ -86,7 +92,7 @@ export async function rotateRefreshToken(db: Db, token: string | undefined, now 
       return { error: 'reused' as const }
     }
     tx.update(refreshSessions).set({ rotatedAt: now }).where(eq(refreshSessions.id, session.id)).run()
-    return { session, refresh: storeRefreshToken(tx, session.respondentId, session.familyId, now) }
+    return { session, refresh: storeRefreshToken(tx, session.respondentId, session.familyId, session.expiresAt, now) }
   })
   if ('error' in result) {
     throw unauthorized(result.error === 'reused'
@@ -105,6 +111,15 @@ export async function rotateRefreshToken(db: Db, token: string | undefined, now 
 export function revokeRefreshFamily(db: Db, familyId: string, now = new Date()) {
   db.update(refreshSessions).set({ revokedAt: now })
     .where(and(eq(refreshSessions.familyId, familyId), isNull(refreshSessions.revokedAt))).run()
+}
+
+/**
+ * Ends every sign-in of a respondent: after their credentials changed or their account was disabled.
+ * Access tokens already issued stay valid until they expire (at most ACCESS_TOKEN_TTL_SECONDS).
+ */
+export function revokeRespondentSessions(db: Db | Tx, respondentId: number, now = new Date()) {
+  db.update(refreshSessions).set({ revokedAt: now })
+    .where(and(eq(refreshSessions.respondentId, respondentId), isNull(refreshSessions.revokedAt))).run()
 }
 
 /** Logout: ends the session the token belongs to (its whole family). Unknown tokens are ignored. */

@@ -1,4 +1,4 @@
-import type { SurveyRow } from '../database/schema'
+import type { SurveyRow } from '#server/database/schema'
 import type { RespondentRecord } from './respondents'
 
 const PLACEHOLDER = '{identifier}'
@@ -14,7 +14,11 @@ function originOf(url: string): string | null {
 }
 
 /** The value the survey's redirect passes back: userId, username, authToken, or a custom field by name. */
-function identifierValue(identifier: string, record: RespondentRecord, customFields: { name: string, value: string }[]): string | undefined {
+function identifierValue(
+  identifier: string,
+  record: RespondentRecord,
+  customFields: { name: string, value: string }[],
+): string | undefined {
   if (identifier === 'userId') return String(record.user.id)
   if (identifier === 'username') return record.respondent.username
   if (identifier === 'authToken') return record.respondent.authToken
@@ -22,9 +26,10 @@ function identifierValue(identifier: string, record: RespondentRecord, customFie
 }
 
 /**
- * SPEC.md 7.3: where to send the respondent after the recall. The respondent's own JWT `redirectUrl`
- * wins over the survey's; every `{identifier}` is replaced by the URL-encoded value; only http(s) URLs
- * on an allowed origin (the survey's list, or the origin of its own redirect URL) are returned.
+ * Where to send the respondent after the recall (docs/partner-integration.md#the-redirect-at-completion).
+ * The respondent's own JWT `redirectUrl` wins over the survey's; every `{identifier}` is replaced by the
+ * URL-encoded value; only http(s) URLs on an allowed origin (the survey's list, or the origin of its own
+ * redirect URL) are returned.
  */
 export function followUpUrl(survey: SurveyRow, record: RespondentRecord, customFields: { name: string, value: string }[]): string | null {
   const redirect = survey.scheme.redirect

@@ -1,64 +1,116 @@
-import type { Db } from '../database'
-import type { SurveyRow } from '../database/schema'
-import { forbidden, tooManyRequests, unauthorized } from '../utils/errors'
-import { captchaEnabled, verifyCaptcha, type CaptchaConfig } from '../utils/captcha'
-import { verifyPassword } from '../utils/passwords'
-import { rateLimitHit, rateLimitPeek, rateLimitReset, type RateLimitRule } from '../utils/rate-limit'
+import type { Db } from '#server/database'
+import type { SurveyRow } from '#server/database/schema'
+import { forbidden, tooManyRequests, unauthorized } from '#server/utils/errors'
+import { captchaEnabled, verifyCaptcha, type CaptchaConfig } from '#server/utils/captcha'
+import { verifyPassword } from '#server/utils/passwords'
+import { knownLimitedFor, rateLimitGiveBack, rateLimitHit, rateLimitReset, type RateLimitRule } from './rate-limit'
 import { findRespondent, findRespondentByAuthToken, type RespondentRecord } from './respondents'
 import { findSurveyById, findSurveyBySlug } from './surveys'
 
 export const LOGIN_FAILED_MESSAGE = 'The sign-in details are not correct, or this account cannot sign in.'
 
-export interface LoginContext { ip: string, captcha: CaptchaConfig, rateLimit: RateLimitRule }
+export interface LoginContext {
+  ip: string
+  captcha: CaptchaConfig
+  /** Failed sign-ins per address and username (password), or per address (auth token). */
+  rateLimit: RateLimitRule
+  /** Failed password sign-ins per address, whatever the username. */
+  addressRateLimit: RateLimitRule
+  /** Aborted when the client goes away: a password check still waiting is dropped. */
+  signal?: AbortSignal
+}
 export type LoginOutcome
   = | { kind: 'signedIn', record: RespondentRecord, survey: SurveyRow }
     | { kind: 'challenge', challenge: { surveyId: string, provider: 'captcha' } }
 
-function guard(db: Db, key: string, rule: RateLimitRule) {
-  const state = rateLimitPeek(db, key, rule)
-  if (state.limited) throw tooManyRequests(state.retryAfterSeconds, `Too many failed sign-in attempts. Try again in ${Math.ceil(state.retryAfterSeconds / 60)} minute(s).`)
-}
+const tooManyFailures = (retryAfterSeconds: number) =>
+  tooManyRequests(retryAfterSeconds, `Too many failed sign-in attempts. Try again in ${Math.max(1, Math.ceil(retryAfterSeconds / 60))} minute(s).`)
 
-function fail(db: Db, key: string, rule: RateLimitRule): never {
-  rateLimitHit(db, key, rule)
-  throw unauthorized(LOGIN_FAILED_MESSAGE)
+/**
+ * Counts this attempt as a failure in every budget before the slow work, so that parallel attempts
+ * cannot all pass a check made before any of them was counted. Over a budget: the budgets taken before
+ * it are given back and the attempt is refused (the spent one stays spent: it is over its limit anyway).
+ * The caller gives the budgets back when the attempt succeeds.
+ */
+function takeFailureBudgets(db: Db, budgets: [key: string, rule: RateLimitRule][]) {
+  const taken: string[] = []
+  for (const [key, rule] of budgets) {
+    const state = rateLimitHit(db, key, rule)
+    if (state.limited) {
+      for (const key of taken) rateLimitGiveBack(db, key)
+      throw tooManyFailures(state.retryAfterSeconds)
+    }
+    taken.push(key)
+  }
 }
 
 /** The survey asks for a captcha at sign-in and the client has not answered one yet: a challenge, no tokens. */
-async function captchaGate(survey: SurveyRow, captcha: string | null | undefined, context: LoginContext): Promise<LoginOutcome | undefined> {
-  if (!survey.authCaptcha || !captchaEnabled(context.captcha)) return undefined
-  if (!captcha) return { kind: 'challenge', challenge: { surveyId: survey.slug, provider: 'captcha' } }
-  await verifyCaptcha(context.captcha, captcha, context.ip)
-  return undefined
+function captchaChallenge(survey: SurveyRow, captcha: string | null | undefined, context: LoginContext): LoginOutcome | undefined {
+  if (!survey.authCaptcha || !captchaEnabled(context.captcha) || captcha) return undefined
+  return { kind: 'challenge', challenge: { surveyId: survey.slug, provider: 'captcha' } }
 }
 
-export async function loginWithPassword(db: Db, input: { survey: string, username: string, password: string, captcha?: string | null }, context: LoginContext): Promise<LoginOutcome> {
-  const key = `login:alias:${context.ip}:${input.survey.toLowerCase()}:${input.username}`
-  guard(db, key, context.rateLimit)
+async function checkCaptcha(survey: SurveyRow, captcha: string | null | undefined, context: LoginContext) {
+  if (survey.authCaptcha && captchaEnabled(context.captcha)) await verifyCaptcha(context.captcha, captcha, context.ip)
+}
+
+const addressKey = (ip: string) => `login:address:${ip}`
+
+/**
+ * An address already known to be over its failed-sign-in limit is refused before its request body is
+ * even read: under a flood from a few addresses, the refusals must cost next to nothing.
+ */
+export function refuseKnownLimitedAddress(ip: string) {
+  const retryAfterSeconds = knownLimitedFor(addressKey(ip))
+  if (retryAfterSeconds !== undefined) throw tooManyFailures(retryAfterSeconds)
+}
+
+export async function loginWithPassword(
+  db: Db,
+  input: { survey: string, username: string, password: string, captcha?: string | null },
+  context: LoginContext,
+): Promise<LoginOutcome> {
   const survey = findSurveyBySlug(db, input.survey)
   if (!survey) {
-    await verifyPassword(null, input.password)
-    fail(db, key, context.rateLimit)
+    // Which surveys exist is public: no hash is spent to hide it. The attempt still counts for the address.
+    takeFailureBudgets(db, [[addressKey(context.ip), context.addressRateLimit]])
+    throw unauthorized(LOGIN_FAILED_MESSAGE)
   }
   if (!survey.authModes.includes('username')) throw forbidden('This survey does not allow signing in with a username and password.')
-  const challenge = await captchaGate(survey, input.captcha, context)
+  const challenge = captchaChallenge(survey, input.captcha, context)
   if (challenge) return challenge
+
+  const userKey = `login:alias:${context.ip}:${survey.slug.toLowerCase()}:${input.username}`
+  takeFailureBudgets(db, [[addressKey(context.ip), context.addressRateLimit], [userKey, context.rateLimit]])
+  await checkCaptcha(survey, input.captcha, context)
   const record = findRespondent(db, survey.id, input.username)
-  const passwordMatches = await verifyPassword(record?.respondent.passwordHash, input.password)
-  if (!record || !passwordMatches || record.user.disabled) fail(db, key, context.rateLimit)
-  rateLimitReset(db, key)
+  // An unknown username costs the same hash as a known one, so timing does not tell which usernames exist.
+  const passwordMatches = await verifyPassword(record?.respondent.passwordHash, input.password, context.ip, context.signal)
+  if (!record || !passwordMatches || record.user.disabled) throw unauthorized(LOGIN_FAILED_MESSAGE)
+  rateLimitReset(db, userKey)
+  rateLimitGiveBack(db, addressKey(context.ip))
   return { kind: 'signedIn', record, survey }
 }
 
-export async function loginWithToken(db: Db, input: { token: string, captcha?: string | null }, context: LoginContext): Promise<LoginOutcome> {
-  const key = `login:token:${context.ip}`
-  guard(db, key, context.rateLimit)
+/**
+ * Sign-in by auth token. A valid token always signs in, even from an address over its failure limit:
+ * tokens carry at least 128 bits, so the limit is there to slow scanning, not to lock out a classroom
+ * behind one address where someone mistyped a link.
+ */
+export async function loginWithToken(
+  db: Db,
+  input: { token: string, captcha?: string | null },
+  context: LoginContext,
+): Promise<LoginOutcome> {
   const record = findRespondentByAuthToken(db, input.token)
   const survey = record && findSurveyById(db, record.respondent.surveyId)
-  if (!record || !survey) fail(db, key, context.rateLimit)
+  if (!record || !survey || record.user.disabled) {
+    takeFailureBudgets(db, [[`login:token:${context.ip}`, context.rateLimit]])
+    throw unauthorized(LOGIN_FAILED_MESSAGE)
+  }
   if (!survey.authModes.includes('token')) throw forbidden('This survey does not allow signing in with a link.')
-  const challenge = await captchaGate(survey, input.captcha, context)
+  const challenge = captchaChallenge(survey, input.captcha, context)
   if (challenge) return challenge
-  if (record.user.disabled) fail(db, key, context.rateLimit)
+  await checkCaptcha(survey, input.captcha, context)
   return { kind: 'signedIn', record, survey }
 }

@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm'
-import type { Tx } from '../database'
-import { prepared } from '../database/prepared'
-import { surveyEvents, webhookDeliveries, type SurveyRow } from '../database/schema'
-import type { NotificationType } from '../../shared/schemas/survey'
-import { randomToken } from '../utils/tokens'
+import type { Tx } from '#server/database'
+import { prepared } from '#server/database/prepared'
+import { surveyEvents, webhookDeliveries, type SurveyRow } from '#server/database/schema'
+import type { NotificationType } from '#shared/schemas/survey'
+import { randomToken } from '#server/utils/tokens'
 
 export interface SessionEventBody { type: NotificationType, surveyId: string, userId: string, sessionId: string }
 export interface SubmittedEventBody extends SessionEventBody { submissionId: string, data: unknown }

@@ -1,12 +1,20 @@
 import { randomUUID } from 'node:crypto'
 import { and, asc, count, desc, eq, gte, inArray } from 'drizzle-orm'
-import type { Db, Tx } from '../database'
-import { writeTransaction } from '../database/write-batch'
-import { recallSessions, submissionFoods, submissionMeals, submissions, type SurveyRow } from '../database/schema'
-import { recallDraftSchema, type FeedbackSubmission, type RecallDraft, type RecallSessionView, type SubmissionRequest, type SubmissionResult } from '../../shared/schemas/recall'
-import type { NotificationType } from '../../shared/schemas/survey'
-import type { SubmissionStatus } from '../../shared/types/respondent-api'
-import { conflict, forbidden, notFound } from '../utils/errors'
+import type { Db, Tx } from '#server/database'
+import { writeTransaction } from '#server/database/write-batch'
+import { recallSessions, submissionFoods, submissionMeals, submissions, type SurveyRow } from '#server/database/schema'
+import {
+  recallDraftSchema,
+  type FeedbackSubmission,
+  type RecallDraft,
+  type RecallSessionView,
+  type SubmissionRequest,
+  type SubmissionResult,
+  type SubmittedFood,
+} from '#shared/schemas/recall'
+import type { NotificationType } from '#shared/schemas/survey'
+import type { SubmissionStatus } from '#shared/types/respondent-api'
+import { conflict, forbidden, notFound } from '#server/utils/errors'
 import { followUpUrl } from './follow-up'
 import { recordEvent } from './notifications'
 import { customFieldsOf, type RespondentRecord } from './respondents'
@@ -14,12 +22,16 @@ import { surveyAvailability } from './surveys'
 
 const startOfUtcDay = (now: Date) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()))
 
-/** SPEC.md 7.1: the survey's state and the respondent's daily, total and interval limits, as the server enforces them. */
+/**
+ * The survey's state and the respondent's daily, total and interval limits, as the server enforces them
+ * (docs/api.md#survey-app-endpoints).
+ */
 export function submissionStatus(db: Db | Tx, survey: SurveyRow, userId: number, now = new Date()): SubmissionStatus {
   const mine = and(eq(submissions.surveyId, survey.id), eq(submissions.userId, userId))
   const total = db.select({ n: count() }).from(submissions).where(mine).get()!.n
   const today = db.select({ n: count() }).from(submissions).where(and(mine, gte(submissions.submissionTime, startOfUtcDay(now)))).get()!.n
-  const last = db.select({ at: submissions.submissionTime }).from(submissions).where(mine).orderBy(desc(submissions.submissionTime)).limit(1).get()?.at ?? null
+  const last = db.select({ at: submissions.submissionTime }).from(submissions).where(mine)
+    .orderBy(desc(submissions.submissionTime)).limit(1).get()?.at ?? null
   const limits = {
     maximumDailySubmissions: survey.maximumDailySubmissions,
     maximumTotalSubmissions: survey.maximumTotalSubmissions,
@@ -67,7 +79,15 @@ const sessionEvent = (type: NotificationType, survey: SurveyRow, userId: number,
 
 /** A new recall session, with its `survey.session.started` event, inside the caller's transaction. */
 function openSession(tx: Tx, survey: SurveyRow, userId: number, now: Date) {
-  const session = tx.insert(recallSessions).values({ id: randomUUID(), surveyId: survey.id, userId, startTime: now, data: { meals: [] }, createdAt: now, updatedAt: now }).returning().get()
+  const session = tx.insert(recallSessions).values({
+    id: randomUUID(),
+    surveyId: survey.id,
+    userId,
+    startTime: now,
+    data: { meals: [] },
+    createdAt: now,
+    updatedAt: now,
+  }).returning().get()
   recordEvent(tx, survey, sessionEvent('survey.session.started', survey, userId, session.id), now)
   return session
 }
@@ -83,7 +103,13 @@ export function startOrResumeSession(db: Db, survey: SurveyRow, record: Responde
   })
 }
 
-export function saveSession(db: Db, survey: SurveyRow, record: RespondentRecord, data: RecallDraft, now = new Date()): Promise<RecallSessionView> {
+export function saveSession(
+  db: Db,
+  survey: SurveyRow,
+  record: RespondentRecord,
+  data: RecallDraft,
+  now = new Date(),
+): Promise<RecallSessionView> {
   return writeTransaction(db, (tx) => {
     const session = tx.update(recallSessions).set({ data, updatedAt: now })
       .where(and(eq(recallSessions.surveyId, survey.id), eq(recallSessions.userId, record.user.id), eq(recallSessions.state, 'active')))
@@ -108,7 +134,18 @@ function existingResult(db: Db | Tx, userId: number, sessionId: string): Submiss
   return row && { submission: { id: row.id, submissionTime: row.submissionTime.toISOString() }, followUpUrl: row.followUpUrl }
 }
 
-/** What a partner's receiver gets as `data` for `survey.session.submitted` (SPEC.md 8): no tokens, only public fields. */
+/** A food as it is stored and sent: what the respondent left out is null, and a food is not a drink unless marked so. */
+const foodValues = (food: SubmittedFood) => ({
+  description: food.description,
+  amount: food.amount ?? null,
+  unit: food.unit ?? null,
+  drink: food.drink ?? false,
+})
+
+/**
+ * What a partner's receiver gets as `data` for `survey.session.submitted`
+ * (docs/partner-integration.md#events-and-body): no tokens, only public fields.
+ */
 function submissionEventData(submission: typeof submissions.$inferSelect, meals: SubmissionRequest['meals'], record: RespondentRecord, customFields: { name: string, value: string, public: boolean }[]) {
   return {
     id: submission.id,
@@ -119,7 +156,7 @@ function submissionEventData(submission: typeof submissions.$inferSelect, meals:
       name: meal.name,
       time: meal.time ?? null,
       skipped: meal.skipped ?? false,
-      foods: meal.foods.map(food => ({ description: food.description, amount: food.amount ?? null, unit: food.unit ?? null, drink: food.drink ?? false })),
+      foods: meal.foods.map(foodValues),
     })),
     user: {
       id: String(record.user.id),
@@ -135,7 +172,13 @@ function submissionEventData(submission: typeof submissions.$inferSelect, meals:
  * `survey.session.submitted` event, in one transaction. The limits are checked inside it, so parallel
  * submits cannot exceed them; submitting the same session again returns the first result.
  */
-export async function submitRecall(db: Db, survey: SurveyRow, record: RespondentRecord, request: SubmissionRequest, now = new Date()): Promise<SubmissionResult> {
+export async function submitRecall(
+  db: Db,
+  survey: SurveyRow,
+  record: RespondentRecord,
+  request: SubmissionRequest,
+  now = new Date(),
+): Promise<SubmissionResult> {
   const userId = record.user.id
   if (request.sessionId) {
     const earlier = existingResult(db, userId, request.sessionId)
@@ -144,7 +187,11 @@ export async function submitRecall(db: Db, survey: SurveyRow, record: Respondent
   const customFields = customFieldsOf(db, userId)
   return writeTransaction(db, (tx) => {
     let session = request.sessionId
-      ? tx.select().from(recallSessions).where(and(eq(recallSessions.id, request.sessionId), eq(recallSessions.userId, userId), eq(recallSessions.surveyId, survey.id))).get()
+      ? tx.select().from(recallSessions).where(and(
+          eq(recallSessions.id, request.sessionId),
+          eq(recallSessions.userId, userId),
+          eq(recallSessions.surveyId, survey.id),
+        )).get()
       : activeSession(tx, survey, userId)
     if (request.sessionId && !session) throw notFound('That recall session was not found.')
     if (session && session.state !== 'active') {
@@ -166,9 +213,17 @@ export async function submitRecall(db: Db, survey: SurveyRow, record: Respondent
       followUpUrl: followUpUrl(survey, record, customFields),
     }).returning().get()
     request.meals.forEach((meal, position) => {
-      const mealRow = tx.insert(submissionMeals).values({ submissionId: submission.id, position, name: meal.name, time: meal.time ?? null, skipped: meal.skipped ?? false }).returning({ id: submissionMeals.id }).get()
+      const mealRow = tx.insert(submissionMeals).values({
+        submissionId: submission.id,
+        position,
+        name: meal.name,
+        time: meal.time ?? null,
+        skipped: meal.skipped ?? false,
+      }).returning({ id: submissionMeals.id }).get()
       if (meal.foods.length) {
-        tx.insert(submissionFoods).values(meal.foods.map((food, index) => ({ mealId: mealRow.id, position: index, description: food.description, amount: food.amount ?? null, unit: food.unit ?? null, drink: food.drink ?? false }))).run()
+        tx.insert(submissionFoods)
+          .values(meal.foods.map((food, index) => ({ mealId: mealRow.id, position: index, ...foodValues(food) })))
+          .run()
       }
     })
     tx.update(recallSessions).set({ state: 'submitted', endTime: now, updatedAt: now }).where(eq(recallSessions.id, session.id)).run()
@@ -183,10 +238,18 @@ export async function submitRecall(db: Db, survey: SurveyRow, record: Respondent
 
 /** The respondent's submissions, newest first, with what was recorded in each meal. */
 export function respondentSubmissions(db: Db, survey: SurveyRow, userId: number): FeedbackSubmission[] {
-  const rows = db.select().from(submissions).where(and(eq(submissions.surveyId, survey.id), eq(submissions.userId, userId))).orderBy(desc(submissions.submissionTime)).all()
+  const rows = db.select().from(submissions)
+    .where(and(eq(submissions.surveyId, survey.id), eq(submissions.userId, userId)))
+    .orderBy(desc(submissions.submissionTime)).all()
   if (!rows.length) return []
-  const meals = db.select().from(submissionMeals).where(inArray(submissionMeals.submissionId, rows.map(row => row.id))).orderBy(asc(submissionMeals.position)).all()
-  const foods = meals.length ? db.select().from(submissionFoods).where(inArray(submissionFoods.mealId, meals.map(meal => meal.id))).orderBy(asc(submissionFoods.position)).all() : []
+  const meals = db.select().from(submissionMeals)
+    .where(inArray(submissionMeals.submissionId, rows.map(row => row.id)))
+    .orderBy(asc(submissionMeals.position)).all()
+  const foods = meals.length
+    ? db.select().from(submissionFoods)
+        .where(inArray(submissionFoods.mealId, meals.map(meal => meal.id)))
+        .orderBy(asc(submissionFoods.position)).all()
+    : []
   return rows.map(row => ({
     id: row.id,
     submissionTime: row.submissionTime.toISOString(),
@@ -194,7 +257,8 @@ export function respondentSubmissions(db: Db, survey: SurveyRow, userId: number)
       name: meal.name,
       time: meal.time,
       skipped: meal.skipped,
-      foods: foods.filter(food => food.mealId === meal.id).map(({ description, amount, unit, drink }) => ({ description, amount, unit, drink })),
+      foods: foods.filter(food => food.mealId === meal.id)
+        .map(({ description, amount, unit, drink }) => ({ description, amount, unit, drink })),
     })),
   }))
 }

@@ -1,18 +1,19 @@
 import { and, eq, sql } from 'drizzle-orm'
-import type { Db, Tx } from '../database'
-import { prepared } from '../database/prepared'
-import { writeTransaction } from '../database/write-batch'
-import { respondents, surveys, userCustomFields, usedTokenIds, users, type RespondentRow, type SurveyRow, type UserRow } from '../database/schema'
-import type { CreateUserClaims, CreateUserResponse, CustomFieldInput } from '../../shared/schemas/respondent'
-import { forbidden } from '../utils/errors'
-import { hashPassword } from '../utils/passwords'
-import { randomString } from '../utils/tokens'
+import type { Db, Tx } from '#server/database'
+import { prepared } from '#server/database/prepared'
+import { writeTransaction } from '#server/database/write-batch'
+import { respondents, surveys, userCustomFields, usedTokenIds, users, type RespondentRow, type SurveyRow, type UserRow } from '#server/database/schema'
+import type { CreateUserClaims, CreateUserResponse, CustomFieldInput } from '#shared/schemas/respondent'
+import { forbidden } from '#server/utils/errors'
+import { hashPassword } from '#server/utils/passwords'
+import { randomString } from '#server/utils/tokens'
 import { recordEvent } from './notifications'
 import { AUTH_TOKEN_DEFAULT_CHARSET } from './surveys'
 
 export interface RespondentRecord { respondent: RespondentRow, user: UserRow }
 
-const respondentWithUser = (db: Db | Tx) => db.select({ respondent: respondents, user: users }).from(respondents).innerJoin(users, eq(users.id, respondents.userId))
+const respondentWithUser = (db: Db | Tx) => db.select({ respondent: respondents, user: users }).from(respondents)
+  .innerJoin(users, eq(users.id, respondents.userId))
 
 export function findRespondent(db: Db | Tx, surveyId: number, username: string): RespondentRecord | undefined {
   return prepared(db, 'respondentByUsername', () => respondentWithUser(db)
@@ -49,7 +50,12 @@ function isUniqueViolation(error: unknown, column?: string): boolean {
 export function replaceCustomFields(tx: Tx, userId: number, fields: CustomFieldInput[]) {
   tx.delete(userCustomFields).where(eq(userCustomFields.userId, userId)).run()
   if (fields.length) {
-    tx.insert(userCustomFields).values(fields.map(field => ({ userId, name: field.name, value: field.value as string, public: field.public ?? false }))).run()
+    tx.insert(userCustomFields).values(fields.map(field => ({
+      userId,
+      name: field.name,
+      value: field.value as string,
+      public: field.public ?? false,
+    }))).run()
   }
 }
 
@@ -113,10 +119,16 @@ function rememberTokenId(tx: Tx, survey: SurveyRow, jti: NonNullable<PartnerCrea
 }
 
 /**
- * SPEC.md 5.4: create the respondent for a verified partner token, or return the existing one
- * (idempotent). Only the claims the token carries are updated; a password never changes an existing one.
+ * Creates the respondent for a verified partner token, or returns the existing one (idempotent;
+ * docs/api.md#post-apisurveysslugcreate-user). Only the claims the token carries are updated; a password
+ * never changes an existing one.
  */
-export async function createOrUpdateFromPartner(db: Db, survey: SurveyRow, claims: CreateUserClaims, options: PartnerCreateOptions = {}): Promise<CreateUserResponse> {
+export async function createOrUpdateFromPartner(
+  db: Db,
+  survey: SurveyRow,
+  claims: CreateUserClaims,
+  options: PartnerCreateOptions = {},
+): Promise<CreateUserResponse> {
   const keepName = survey.userPersonalIdentifiers
   const keepCustomFields = survey.userCustomFields
   // Hash only when the username is new: the hash is the costly part and an existing password never changes.
@@ -131,7 +143,9 @@ export async function createOrUpdateFromPartner(db: Db, survey: SurveyRow, claim
       if (existing.user.disabled) throw forbidden('This respondent account is disabled.', { username: { msg: 'this respondent is disabled' } })
       if (keepName && claims.name !== undefined) tx.update(users).set({ name: claims.name }).where(eq(users.id, existing.user.id)).run()
       if (keepCustomFields && claims.customFields !== undefined) replaceCustomFields(tx, existing.user.id, claims.customFields)
-      if (claims.redirectUrl !== undefined) tx.update(respondents).set({ redirectUrl: claims.redirectUrl }).where(eq(respondents.id, existing.respondent.id)).run()
+      if (claims.redirectUrl !== undefined) {
+        tx.update(respondents).set({ redirectUrl: claims.redirectUrl }).where(eq(respondents.id, existing.respondent.id)).run()
+      }
       return findRespondent(tx, survey.id, claims.username)!
     }
     return insertRespondent(tx, survey, {
@@ -159,14 +173,19 @@ export const GENERATED_PASSWORD_CHARSET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmn
 export const GENERATED_PASSWORD_LENGTH = 12
 
 /**
- * SPEC.md 5.3: a new respondent with the survey's stored slug plus the next number of its counter as
- * username and a random password, shown once and stored only hashed. The counter is bumped inside the
- * insert's transaction, so concurrent calls never share a number; a number taken by a username someone
- * chose is skipped.
+ * A new respondent with the survey's stored slug plus the next number of its counter as username and a
+ * random password, shown once and stored only hashed (docs/api.md#post-apisurveyssluggenerate-user). The
+ * counter is bumped inside the insert's transaction, so concurrent calls never share a number; a number
+ * taken by a username someone chose is skipped.
  */
-export async function generateRespondent(db: Db, survey: SurveyRow): Promise<{ username: string, password: string, record: RespondentRecord }> {
+export async function generateRespondent(
+  db: Db,
+  survey: SurveyRow,
+  clientAddress?: string,
+  signal?: AbortSignal,
+): Promise<{ username: string, password: string, record: RespondentRecord }> {
   const password = randomString(GENERATED_PASSWORD_LENGTH, GENERATED_PASSWORD_CHARSET)
-  const passwordHash = await hashPassword(password)
+  const passwordHash = await hashPassword(password, clientAddress, signal)
   const record = await writeTransaction(db, (tx) => {
     for (;;) {
       const { counter } = tx.update(surveys).set({ generatedUserCounter: sql`${surveys.generatedUserCounter} + 1` })

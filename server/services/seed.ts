@@ -1,9 +1,9 @@
 import { SignJWT } from 'jose'
-import type { Db } from '../database'
-import { settings, surveys } from '../database/schema'
+import type { Db } from '#server/database'
+import { settings, surveys } from '#server/database/schema'
 import { getSetting } from './settings'
 import { upsertSurveys } from './surveys'
-import { randomToken } from '../utils/tokens'
+import { randomToken } from '#server/utils/tokens'
 
 export interface SeedResult { partnerSlug: string, partnerSecret: string }
 

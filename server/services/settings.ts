@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm'
-import type { Db, Tx } from '../database'
-import { settings } from '../database/schema'
-import { randomToken } from '../utils/tokens'
+import type { Db, Tx } from '#server/database'
+import { settings } from '#server/database/schema'
+import { randomToken } from '#server/utils/tokens'
 
 export function getSetting(db: Db | Tx, key: string): string | undefined {
   return db.select().from(settings).where(eq(settings.key, key)).get()?.value

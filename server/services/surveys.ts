@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import { asc, eq, inArray, sql } from 'drizzle-orm'
-import { externalDataVersion, type Db } from '../database'
-import { prepared } from '../database/prepared'
-import { respondents, surveys, users, type SurveyRow } from '../database/schema'
-import { AppError, badRequest, conflict, fieldErrorsFromZod, type FieldErrors } from '../utils/errors'
-import { obviouslyPrivateHost } from '../utils/ssrf'
+import { externalDataVersion, type Db } from '#server/database'
+import { prepared } from '#server/database/prepared'
+import { respondents, surveys, users, type SurveyRow } from '#server/database/schema'
+import { badRequest, conflict, fieldErrors, fieldErrorsFromZod, forbidden, notFound, type FieldErrors } from '#server/utils/errors'
+import { obviouslyPrivateHost } from '#server/utils/ssrf'
 import {
   DEFAULT_MEALS,
   MIN_AUTH_TOKEN_BITS,
@@ -14,17 +14,25 @@ import {
   type SurveyAvailability,
   type SurveyInput,
   type SurveyState,
-} from '../../shared/schemas/survey'
+} from '#shared/schemas/survey'
+import { audit, type Actor } from './audit'
 
 export const AUTH_TOKEN_DEFAULT_CHARSET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
 
-/** Looks a survey up by slug ignoring case. Anything that is not a valid slug matches nothing. */
 const isSlug = (slug: unknown): slug is string => typeof slug === 'string' && SLUG_PATTERN.test(slug)
 
+/** Looks a survey up by slug ignoring case (never as a pattern). Anything that is not a valid slug matches nothing. */
 export function findSurveyBySlug(db: Db, slug: string): SurveyRow | undefined {
   if (!isSlug(slug)) return undefined
   return prepared(db, 'surveyBySlug', () => db.select().from(surveys).where(sql`lower(${surveys.slug}) = ${sql.placeholder('slug')}`).prepare())
     .get({ slug: slug.toLowerCase() })
+}
+
+/** The survey with this slug (ignoring case); 404 "Survey not found." when there is none. */
+export function requireSurvey(db: Db, slug: string): SurveyRow {
+  const survey = findSurveyBySlug(db, slug)
+  if (!survey) throw notFound('Survey not found.')
+  return survey
 }
 
 export function findSurveyById(db: Db, id: number): SurveyRow | undefined {
@@ -40,7 +48,7 @@ export function isOpenAccess(survey: Pick<SurveyRow, 'allowGenUsers' | 'genUserK
   return survey.allowGenUsers && !survey.genUserKey
 }
 
-/** SPEC.md 7.1: dates win over the stored state. */
+/** Dates win over the stored state (docs/api.md#survey-settings). */
 export function effectiveState(survey: Pick<SurveyRow, 'state' | 'startDate' | 'endDate'>, now = new Date()): SurveyState {
   if (survey.startDate && now < survey.startDate) return 'notStarted'
   if (survey.endDate && now > survey.endDate) return 'completed'
@@ -70,15 +78,11 @@ export function surveyAvailability(survey: SurveyRow, now = new Date()): SurveyA
 /** Throws 403 with the reason when the survey does not accept respondents or recalls now. */
 export function assertSurveyActive(survey: SurveyRow, now = new Date()) {
   const availability = surveyAvailability(survey, now)
-  if (!availability.acceptingRespondents) throw new AppError(403, availability.message ?? 'This survey is not active.')
+  if (!availability.acceptingRespondents) throw forbidden(availability.message ?? 'This survey is not active.')
 }
 
-/** SPEC.md 5.1: listed publicly when anyone may register and it has not ended. */
+/** Listed publicly when anyone may register and it has not ended. */
 const isListed = (survey: SurveyRow, now: Date) => isOpenAccess(survey) && effectiveState(survey, now) !== 'completed'
-
-export function listOpenSurveys(db: Db, now = new Date()): SurveyRow[] {
-  return listSurveys(db).filter(survey => isListed(survey, now))
-}
 
 /** Survey writes made by this process (SQLite's data_version only counts other connections' commits). */
 let localSurveyWrites = 0
@@ -86,7 +90,13 @@ const PUBLIC_LIST_MAX_AGE_MS = 5000
 /** Changes whenever any survey may have changed: a write by this process, or a commit by another. */
 export const surveysVersion = (db: Db) => `${externalDataVersion(db)}:${localSurveyWrites}`
 
-interface PublicCache { dataVersion: number, localWrites: number, at: number, list: PublicSurveyEntry[], bySlug: Map<string, PublicSurveyEntry> }
+interface PublicCache {
+  dataVersion: number
+  localWrites: number
+  at: number
+  list: PublicSurveyEntry[]
+  bySlug: Map<string, PublicSurveyEntry>
+}
 const publicCache = new WeakMap<Db, PublicCache>()
 
 /**
@@ -97,8 +107,8 @@ const publicCache = new WeakMap<Db, PublicCache>()
 function publicEntries(db: Db, now: Date): PublicCache {
   const dataVersion = externalDataVersion(db)
   const cached = publicCache.get(db)
-  if (cached && cached.dataVersion === dataVersion && cached.localWrites === localSurveyWrites && now.getTime() - cached.at < PUBLIC_LIST_MAX_AGE_MS)
-    return cached
+  const unchanged = cached?.dataVersion === dataVersion && cached.localWrites === localSurveyWrites
+  if (cached && unchanged && now.getTime() - cached.at < PUBLIC_LIST_MAX_AGE_MS) return cached
   const all = listSurveys(db)
   const fresh = {
     dataVersion,
@@ -118,7 +128,7 @@ export function publicSurveyBySlug(db: Db, slug: string, now = new Date()): Publ
   return publicEntries(db, now).bySlug.get(slug.toLowerCase())
 }
 
-/** SPEC.md 5.1: the only view of a survey that unauthenticated clients get. */
+/** The only view of a survey that unauthenticated clients get (docs/api.md#public-endpoints). */
 export function publicSurveyEntry(survey: SurveyRow): PublicSurveyEntry {
   return {
     id: String(survey.id),
@@ -130,6 +140,7 @@ export function publicSurveyEntry(survey: SurveyRow): PublicSurveyEntry {
     openAccess: isOpenAccess(survey),
     authCaptcha: survey.authCaptcha,
     authModes: survey.authModes,
+    ...(survey.languages ? { languages: survey.languages } : {}),
   }
 }
 
@@ -178,6 +189,7 @@ const surveyDefaults = {
   minimumSubmissionInterval: 600,
   feedbackEnabled: false,
   allowedRedirectOrigins: [],
+  languages: null,
   jwtPolicy: {},
   scheme: {},
   notifications: [],
@@ -189,11 +201,16 @@ type MergedSurvey = Omit<Required<SurveyInput>, never>
 export interface UpsertOptions {
   /** Allow webhook targets on private or loopback addresses (NUXT_WEBHOOKS_ALLOW_PRIVATE). */
   allowPrivateWebhooks?: boolean
+  /**
+   * Who makes the change: each survey written gets its audit row (`survey.create` or `survey.update`,
+   * with these details) in the same transaction, so the change and its row commit or roll back together.
+   */
+  audit?: { actor: Actor, details: (result: UpsertResult, index: number) => Record<string, unknown> }
 }
 
 /** Rules that span fields, checked on the survey as it will be stored. */
 function crossFieldErrors(merged: Partial<MergedSurvey>, creating: boolean, options: UpsertOptions): FieldErrors {
-  const errors: FieldErrors = {}
+  const errors = fieldErrors()
   if (!options.allowPrivateWebhooks) {
     merged.notifications?.forEach((target, index) => {
       if (obviouslyPrivateHost(target.url)) errors[`notifications.${index}.url`] = { msg: 'must not point at a private, loopback or local address' }
@@ -220,7 +237,7 @@ function parseSurveyInputs(input: unknown): SurveyInput[] {
   const list = Array.isArray(input) ? input : [input]
   if (list.length === 0) throw badRequest('The survey file holds no survey.')
   const parsed: SurveyInput[] = []
-  const errors: FieldErrors = {}
+  const errors = fieldErrors()
   list.forEach((item, index) => {
     const result = surveyInputSchema.safeParse(item)
     const prefix = Array.isArray(input) ? String(index) : undefined
@@ -246,9 +263,10 @@ export interface UpsertResult {
  * default for a new survey. Everything is validated before anything is written, and all surveys of one
  * call are written in one transaction: a bad entry changes nothing.
  */
-export function upsertSurveys(db: Db, input: unknown, options: UpsertOptions = { allowPrivateWebhooks: process.env.NUXT_WEBHOOKS_ALLOW_PRIVATE === 'true' }): UpsertResult[] {
+export function upsertSurveys(db: Db, input: unknown, options: UpsertOptions = {}): UpsertResult[] {
+  options = { allowPrivateWebhooks: process.env.NUXT_WEBHOOKS_ALLOW_PRIVATE === 'true', ...options }
   const inputs = parseSurveyInputs(input)
-  const errors: FieldErrors = {}
+  const errors = fieldErrors()
   const plans = inputs.map((survey, index) => {
     const existing = findSurveyBySlug(db, survey.slug)
     const merged = { ...(existing ?? surveyDefaults), ...survey } as Partial<MergedSurvey>
@@ -263,14 +281,16 @@ export function upsertSurveys(db: Db, input: unknown, options: UpsertOptions = {
 
   localSurveyWrites++
   return db.transaction((tx) => {
-    return plans.map(({ existing, merged, generatedWebhookSecret }) => {
+    return plans.map(({ existing, merged, generatedWebhookSecret }, index) => {
       const { slug: _slug, ...values } = merged
-      if (existing) {
-        const survey = tx.update(surveys).set(values).where(eq(surveys.id, existing.id)).returning().get()
-        return { survey, created: false, generatedWebhookSecret }
-      }
-      const survey = tx.insert(surveys).values({ ...values, slug: merged.slug!, name: merged.name!, supportEmail: merged.supportEmail! }).returning().get()
-      return { survey, created: true, generatedWebhookSecret }
+      const survey = existing
+        ? tx.update(surveys).set(values).where(eq(surveys.id, existing.id)).returning().get()
+        : tx.insert(surveys)
+            .values({ ...values, slug: merged.slug!, name: merged.name!, supportEmail: merged.supportEmail! })
+            .returning().get()
+      const result: UpsertResult = { survey, created: !existing, generatedWebhookSecret }
+      if (options.audit) audit(tx, options.audit.actor, result.created ? 'survey.create' : 'survey.update', result.survey.slug, options.audit.details(result, index))
+      return result
     })
   }, { behavior: 'immediate' })
 }
@@ -280,14 +300,46 @@ export function upsertSurvey(db: Db, input: unknown, options?: UpsertOptions): U
   return upsertSurveys(db, input, options)[0]!
 }
 
-/** Deletes a survey with everything in it; refused while it has respondents unless forced. Returns how many respondents went. */
-export function deleteSurvey(db: Db, survey: SurveyRow, force: boolean): number {
+/** Survey fields whose values are secrets: audited only as changed, never by value. */
+export const SURVEY_SECRET_FIELDS = ['genUserKey', 'webhookSecret']
+
+/**
+ * Creates or updates one survey for the admin API: saved with the CLI's validation (`input`, by default
+ * the body), audited in the same transaction by the fields the request named (`body`; secrets only as
+ * changed), answered as the admin view plus a webhook secret generated now.
+ */
+export function saveSurveyAsAdmin(
+  db: Db,
+  actor: Actor,
+  body: Record<string, unknown>,
+  options: { input?: Record<string, unknown>, allowPrivateWebhooks?: boolean } = {},
+) {
+  const { survey, generatedWebhookSecret } = upsertSurvey(db, options.input ?? body, {
+    allowPrivateWebhooks: options.allowPrivateWebhooks ?? false,
+    audit: {
+      actor,
+      details: ({ created }) => ({
+        fields: Object.keys(body).filter(key => !SURVEY_SECRET_FIELDS.includes(key)),
+        ...(created ? {} : { secretsChanged: SURVEY_SECRET_FIELDS.filter(key => key in body) }),
+      }),
+    },
+  })
+  return { ...adminSurveyView(survey), ...(generatedWebhookSecret ? { generatedWebhookSecret } : {}) }
+}
+
+/**
+ * Deletes a survey with everything in it; refused while it has respondents unless forced. Audited in the
+ * same transaction. Returns how many respondents went.
+ */
+export function deleteSurvey(db: Db, survey: SurveyRow, force: boolean, actor: Actor): number {
   localSurveyWrites++
   return db.transaction((tx) => {
-    const userIds = tx.select({ userId: respondents.userId }).from(respondents).where(eq(respondents.surveyId, survey.id)).all().map(row => row.userId)
+    const userIds = tx.select({ userId: respondents.userId }).from(respondents)
+      .where(eq(respondents.surveyId, survey.id)).all().map(row => row.userId)
     if (userIds.length && !force) throw conflict(`The survey has ${userIds.length} respondent(s). Delete with ?force=true to remove them too.`)
     if (userIds.length) tx.delete(users).where(inArray(users.id, userIds)).run()
     tx.delete(surveys).where(eq(surveys.id, survey.id)).run()
+    audit(tx, actor, 'survey.delete', survey.slug, { force, respondentsRemoved: userIds.length })
     return userIds.length
   }, { behavior: 'immediate' })
 }

@@ -4,11 +4,12 @@ import { request as httpsRequest } from 'node:https'
 import type { LookupFunction } from 'node:net'
 import { and, asc, desc, eq, inArray, lte, or, isNull, sql } from 'drizzle-orm'
 import { SignJWT } from 'jose'
-import type { Db } from '../database'
-import { surveyEvents, surveys, webhookAttempts, webhookDeliveries } from '../database/schema'
-import { notFound } from '../utils/errors'
-import { hmacKey } from '../utils/hmac-keys'
-import { resolveWebhookTarget, UnsafeTargetError } from '../utils/ssrf'
+import type { Db } from '#server/database'
+import { surveyEvents, surveys, webhookAttempts, webhookDeliveries } from '#server/database/schema'
+import { notFound } from '#server/utils/errors'
+import { hmacKey } from '#server/utils/hmac-keys'
+import { resolveWebhookTarget, UnsafeTargetError } from '#server/utils/ssrf'
+import { audit, type Actor } from './audit'
 
 export const DELIVERY_TIMEOUT_MS = 10_000
 /** Waits before retry n (1-based): about 10 s, 1 min, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h — over 24 h in all. */
@@ -59,7 +60,14 @@ export function standardWebhookSignature(secret: string, id: string, timestamp: 
 }
 
 /** The Bearer JWT existing Intake24 receivers verify: HS256 with the survey's secret, aud = target, 60 s life. */
-export async function intake24Jwt(genUserKey: string, payload: Record<string, unknown>, url: string, issuer: string, body: string, now: Date): Promise<string> {
+export async function intake24Jwt(
+  genUserKey: string,
+  payload: Record<string, unknown>,
+  url: string,
+  issuer: string,
+  body: string,
+  now: Date,
+): Promise<string> {
   const { data: _data, ...eventFields } = payload
   const iat = Math.floor(now.getTime() / 1000)
   return new SignJWT({ ...eventFields, body_sha256: createHash('sha256').update(body).digest('hex') })
@@ -95,8 +103,17 @@ function parseRetryAfter(value: string | undefined, now: Date): number | undefin
   return Number.isNaN(date) ? undefined : Math.max(0, (date - now.getTime()) / 1000)
 }
 
+/** How a lookup asked for every address (`all: true`) answers; node's LookupFunction type leaves it out. */
+type AllAddressesCallback = (error: null, addresses: { address: string, family: number }[]) => void
+
 /** One POST to the checked address (never following redirects), bounded by the timeout. */
-async function post(rawUrl: string, headers: Record<string, string>, body: string, config: WebhookConfig, now: Date): Promise<AttemptOutcome> {
+async function post(
+  rawUrl: string,
+  headers: Record<string, string>,
+  body: string,
+  config: WebhookConfig,
+  now: Date,
+): Promise<AttemptOutcome> {
   let target
   try {
     target = await resolveWebhookTarget(rawUrl, config.allowPrivate)
@@ -105,7 +122,8 @@ async function post(rawUrl: string, headers: Record<string, string>, body: strin
     return { statusCode: null, error: error instanceof UnsafeTargetError ? `refused: ${error.message}` : `DNS: ${(error as Error).message}`, snippet: null }
   }
   const pinnedLookup: LookupFunction = (_hostname, options, callback) => {
-    if ((options as { all?: boolean }).all) (callback as unknown as (error: null, addresses: { address: string, family: number }[]) => void)(null, [{ address: target.address, family: target.family }])
+    const answerAll = callback as unknown as AllAddressesCallback
+    if ((options as { all?: boolean }).all) answerAll(null, [{ address: target.address, family: target.family }])
     else callback(null, target.address, target.family)
   }
   const send = target.url.protocol === 'https:' ? httpsRequest : httpRequest
@@ -168,15 +186,25 @@ export async function attemptDelivery(db: Db, delivery: DeliveryRow, config: Web
   if (verdict === 'retry' && schedule === undefined) verdict = 'failed'
 
   db.transaction((tx) => {
-    tx.insert(webhookAttempts).values({ deliveryId: delivery.id, startedAt: now, durationMs, statusCode: outcome.statusCode, error: outcome.error, responseSnippet: outcome.snippet }).run()
+    tx.insert(webhookAttempts).values({
+      deliveryId: delivery.id,
+      startedAt: now,
+      durationMs,
+      statusCode: outcome.statusCode,
+      error: outcome.error,
+      responseSnippet: outcome.snippet,
+    }).run()
     const lastError = verdict === 'delivered' ? null : outcome.error ?? `HTTP ${outcome.statusCode}`
     if (verdict === 'retry') {
       const jitter = 0.8 + Math.random() * 0.4
       const waitSeconds = Math.max(schedule! * jitter, outcome.retryAfterSeconds ?? 0) * config.retryScale
-      tx.update(webhookDeliveries).set({ attempts, lastError, lockedUntil: null, nextAttemptAt: new Date(now.getTime() + waitSeconds * 1000) }).where(eq(webhookDeliveries.id, delivery.id)).run()
+      const nextAttemptAt = new Date(now.getTime() + waitSeconds * 1000)
+      tx.update(webhookDeliveries).set({ attempts, lastError, lockedUntil: null, nextAttemptAt })
+        .where(eq(webhookDeliveries.id, delivery.id)).run()
     }
     else {
-      tx.update(webhookDeliveries).set({ attempts, lastError, lockedUntil: null, status: verdict, deliveredAt: verdict === 'delivered' ? now : null }).where(eq(webhookDeliveries.id, delivery.id)).run()
+      tx.update(webhookDeliveries).set({ attempts, lastError, lockedUntil: null, status: verdict, deliveredAt: verdict === 'delivered' ? now : null })
+        .where(eq(webhookDeliveries.id, delivery.id)).run()
     }
   })
   return verdict
@@ -206,7 +234,9 @@ export function listDeliveries(db: Db, filter: DeliveryFilter = {}) {
     .where(conditions.length ? and(...conditions) : undefined)
     .orderBy(desc(webhookDeliveries.createdAt)).limit(filter.limit ?? 100).all()
   const attempts = rows.length
-    ? db.select().from(webhookAttempts).where(inArray(webhookAttempts.deliveryId, rows.map(row => row.delivery.id))).orderBy(asc(webhookAttempts.id)).all()
+    ? db.select().from(webhookAttempts)
+        .where(inArray(webhookAttempts.deliveryId, rows.map(row => row.delivery.id)))
+        .orderBy(asc(webhookAttempts.id)).all()
     : []
   return rows.map(({ delivery, type, slug }) => ({
     id: delivery.id,
@@ -229,10 +259,16 @@ export function listDeliveries(db: Db, filter: DeliveryFilter = {}) {
   }))
 }
 
-/** Sends a delivery again from the start of the retry schedule (same webhook-id, so receivers can de-duplicate). */
-export function resendDelivery(db: Db, id: string, now = new Date()) {
-  const updated = db.update(webhookDeliveries).set({ status: 'pending', attempts: 0, nextAttemptAt: now, lockedUntil: null, deliveredAt: null })
-    .where(eq(webhookDeliveries.id, id)).returning({ id: webhookDeliveries.id }).get()
-  if (!updated) throw notFound(`No webhook delivery ${id}.`)
-  return updated
+/**
+ * Sends a delivery again from the start of the retry schedule (same webhook-id, so receivers can
+ * de-duplicate); audited in the same transaction.
+ */
+export function resendDelivery(db: Db, id: string, actor: Actor, now = new Date()) {
+  return db.transaction((tx) => {
+    const updated = tx.update(webhookDeliveries).set({ status: 'pending', attempts: 0, nextAttemptAt: now, lockedUntil: null, deliveredAt: null })
+      .where(eq(webhookDeliveries.id, id)).returning({ id: webhookDeliveries.id }).get()
+    if (!updated) throw notFound(`No webhook delivery ${id}.`)
+    audit(tx, actor, 'delivery.resend', id)
+    return updated
+  }, { behavior: 'immediate' })
 }

@@ -3,8 +3,14 @@ import type { z } from 'zod'
 export type FieldErrors = Record<string, { msg: string }>
 
 /**
- * The one error type services and routes throw. The Nitro error handler turns it into
- * SPEC.md section 4's body; the CLI prints it. It never carries a secret or a stack.
+ * An empty field-error map that inherits nothing: field names come from clients, and a name such as
+ * `constructor`, `toString` or `__proto__` must be a plain key, not a member of `Object.prototype`.
+ */
+export const fieldErrors = (): FieldErrors => Object.create(null) as FieldErrors
+
+/**
+ * The one error type services and routes throw. The Nitro error handler turns it into the body of
+ * docs/api.md#errors; the CLI prints it. It never carries a secret or a stack.
  */
 export class AppError extends Error {
   readonly statusCode: number
@@ -12,7 +18,12 @@ export class AppError extends Error {
   readonly headers?: Record<string, string>
 
   constructor(statusCode: number, message: string, errors?: FieldErrors, headers?: Record<string, string>) {
+    // An AppError is an answer, not a fault: no stack to capture (under a flood of refusals it was the
+    // largest cost of a request).
+    const stackTraceLimit = Error.stackTraceLimit
+    Error.stackTraceLimit = 0
     super(message)
+    Error.stackTraceLimit = stackTraceLimit
     this.name = 'AppError'
     this.statusCode = statusCode
     this.errors = errors
@@ -30,7 +41,7 @@ export const tooManyRequests = (retryAfterSeconds: number, message = 'Too many r
 
 /** Per-field messages keyed by the dotted path of the field at fault (first message per field). */
 export function fieldErrorsFromZod(error: z.ZodError, prefix?: string): FieldErrors {
-  const errors: FieldErrors = {}
+  const errors = fieldErrors()
   for (const issue of error.issues) {
     let path = issue.path.map(String).join('.')
     if (prefix) path = path ? `${prefix}.${path}` : prefix

@@ -1,14 +1,14 @@
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose'
-import type { SurveyRow } from '../database/schema'
+import type { SurveyRow } from '#server/database/schema'
 import type { AppError } from './errors'
 import { badRequest, forbidden } from './errors'
 import { hmacKey } from './hmac-keys'
 
 export const PARTNER_JWT_ALGORITHMS = ['HS256', 'HS512'] as const
 export const CLOCK_TOLERANCE_SECONDS = 30
-/** A partner token is a few hundred bytes; anything near this is not one. */
-export const MAX_PARTNER_JWT_LENGTH = 16 * 1024
-const COMPACT_JWS = /^[\w-]+\.[\w-]+\.[\w-]+$/
+/** The latest NumericDate accepted in `exp`, `nbf` and `iat`: 9999-12-31T23:59:59Z. */
+export const MAX_NUMERIC_DATE = 253402300799
+const NUMERIC_DATE_CLAIMS = ['exp', 'nbf', 'iat'] as const
 
 export interface PartnerTokenOptions {
   /** NUXT_PUBLIC_ORIGIN: when set, an `aud` claim must include it. */
@@ -25,14 +25,26 @@ export interface VerifiedPartnerToken {
 const tokenError = (message: string) => badRequest(message, { token: { msg: message } })
 const claimError = (claim: string, message: string) => forbidden(message, { [claim]: { msg: message } })
 
-/** Throws 400 `errors.token` unless `token` is a string shaped like a compact JWS. */
-export function assertCompactJws(token: unknown): asserts token is string {
-  if (typeof token !== 'string' || token.length === 0) throw tokenError('token is required: a JWT signed with the survey\'s secret')
-  if (token.length > MAX_PARTNER_JWT_LENGTH) throw tokenError(`token is longer than ${MAX_PARTNER_JWT_LENGTH} characters`)
-  if (!COMPACT_JWS.test(token)) throw tokenError('token is not a compact JWS (header.payload.signature)')
+/**
+ * 400 naming the first NumericDate claim that is not a number from 0 (the epoch) to MAX_NUMERIC_DATE,
+ * if any: a date beyond what a Date can hold must not reach the database (a single-use token's `exp`
+ * is stored).
+ */
+function numericDateError(payload: Record<string, unknown>): AppError | undefined {
+  const claim = NUMERIC_DATE_CLAIMS.find((name) => {
+    const value = payload[name]
+    return value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_NUMERIC_DATE)
+  })
+  if (!claim) return undefined
+  return badRequest(`${claim} claim is not valid`, { [claim]: { msg: `${claim} must be a NumericDate: seconds since the epoch, from 0 to ${MAX_NUMERIC_DATE} (the end of year 9999)` } })
 }
 
 function translateJoseError(error: unknown): AppError {
+  // jose checks the claims after the signature: an out-of-range date is reported before the check it failed.
+  if (error instanceof joseErrors.JWTExpired || error instanceof joseErrors.JWTClaimValidationFailed) {
+    const dateError = numericDateError(error.payload)
+    if (dateError) return dateError
+  }
   if (error instanceof joseErrors.JWTExpired) return claimError('exp', 'token expired')
   if (error instanceof joseErrors.JWSSignatureVerificationFailed) return claimError('token', 'invalid signature')
   if (error instanceof joseErrors.JOSEAlgNotAllowed) return claimError('alg', 'algorithm not allowed')
@@ -46,6 +58,19 @@ function translateJoseError(error: unknown): AppError {
   return claimError('token', 'invalid token')
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
+
+/** Whether the token's payload is a JSON object, read as jose reads it (strict UTF-8). */
+function payloadIsJsonObject(token: string): boolean {
+  try {
+    const payload: unknown = JSON.parse(strictUtf8.decode(Buffer.from(token.split('.')[1] ?? '', 'base64url')))
+    return typeof payload === 'object' && payload !== null && !Array.isArray(payload)
+  }
+  catch {
+    return false
+  }
+}
+
 function audienceList(aud: unknown): string[] | undefined {
   if (aud === undefined) return undefined
   if (typeof aud === 'string') return [aud]
@@ -57,9 +82,15 @@ const sameOrigin = (a: string, b: string) => a.replace(/\/+$/, '') === b.replace
 
 /**
  * Verifies a partner's create-user token against the survey's `genUserKey` (raw UTF-8 bytes) and its
- * JWT policy (SPEC.md 5.4). Throws 403 naming the failed check, keyed by the claim at fault.
+ * JWT policy. Throws 403 naming the failed check, keyed by the claim at fault; 400 for a
+ * correctly signed token whose payload is not a JSON object, or whose date claims are not NumericDates.
+ * The token's shape (a compact JWS of bounded length) is checked before, by `createUserBodySchema`.
  */
-export async function verifyPartnerToken(token: string, survey: SurveyRow, options: PartnerTokenOptions = {}): Promise<VerifiedPartnerToken> {
+export async function verifyPartnerToken(
+  token: string,
+  survey: SurveyRow,
+  options: PartnerTokenOptions = {},
+): Promise<VerifiedPartnerToken> {
   let alg: unknown
   try {
     alg = decodeProtectedHeader(token).alg
@@ -80,8 +111,14 @@ export async function verifyPartnerToken(token: string, survey: SurveyRow, optio
     }))
   }
   catch (error) {
+    // jose parses the claims only once the signature holds: a payload that is not a JSON object is then
+    // the request's fault (400, as Intake24 answers when it validates the verified payload), not a refusal.
+    if (error instanceof joseErrors.JWTInvalid && !payloadIsJsonObject(token))
+      throw tokenError('token payload must be a JSON object of claims')
     throw translateJoseError(error)
   }
+  const dateError = numericDateError(payload)
+  if (dateError) throw dateError
 
   const nowSeconds = Math.floor(now.getTime() / 1000)
   if (payload.iat !== undefined && payload.iat > nowSeconds + CLOCK_TOLERANCE_SECONDS)

@@ -1,30 +1,102 @@
-import { getHeader, getRouterParam, type H3Event } from 'h3'
+import { getHeader, getQuery, getRouterParam, type H3Event } from 'h3'
 import type { z } from 'zod'
-import { AppError, badRequest, validationError } from './errors'
+import { AppError, badRequest, fieldErrorsFromZod, type FieldErrors } from './errors'
 
 export const MAX_JSON_BODY_BYTES = 64 * 1024
+const INVALID_REQUEST = 'The request is not valid.'
+
+/**
+ * The schemas a route validates its input with, exported by the route file as `schemas`: the route
+ * reads its input with them, the OpenAPI document names the same objects, and a test checks both.
+ * `claims` are those of a JWT the body carries.
+ */
+export interface RouteSchemas { body?: z.ZodType, query?: z.ZodObject, claims?: z.ZodType }
+export const defineRouteSchemas = <const T extends RouteSchemas>(schemas: T): T => schemas
+
+/** The answer's message for a 400: fixed, or chosen from the field errors (undefined: the default). */
+export type ValidationMessage = string | ((errors: FieldErrors) => string | undefined)
+
+function validationFailure(error: z.ZodError, message: ValidationMessage = INVALID_REQUEST) {
+  const errors = fieldErrorsFromZod(error)
+  return badRequest((typeof message === 'function' ? message(errors) : message) ?? INVALID_REQUEST, errors)
+}
+
+/** The JSON body as sent and as the schema parses it, or the 400 when it does not fit. */
+async function readFittingJson<T extends z.ZodType>(event: H3Event, schema: T, maxBytes: number, message?: ValidationMessage) {
+  const body = await readJson(event, maxBytes)
+  const result = schema.safeParse(body)
+  if (!result.success) throw validationFailure(result.error, message)
+  return { sent: body as z.input<T>, parsed: result.data as z.infer<T> }
+}
 
 /**
  * Reads a JSON body and validates it with a zod schema: 415 for another content type, 413 over the
  * size limit, 400 for malformed JSON or a body that does not fit the schema (errors per field).
  */
-export async function readValidatedJson<T extends z.ZodType>(event: H3Event, schema: T, maxBytes = MAX_JSON_BODY_BYTES): Promise<z.infer<T>> {
+export async function readValidatedJson<T extends z.ZodType>(
+  event: H3Event,
+  schema: T,
+  maxBytes = MAX_JSON_BODY_BYTES,
+  message?: ValidationMessage,
+): Promise<z.infer<T>> {
+  return (await readFittingJson(event, schema, maxBytes, message)).parsed
+}
+
+/**
+ * Like `readValidatedJson` (at most `MAX_JSON_BODY_BYTES`), but answers the body as it was sent once it
+ * fits the schema: for a service that parses the same input again itself (the survey file's validation,
+ * shared with the CLI).
+ */
+export async function readCheckedJson<T extends z.ZodType>(event: H3Event, schema: T, message?: ValidationMessage): Promise<z.input<T>> {
+  return (await readFittingJson(event, schema, MAX_JSON_BODY_BYTES, message)).sent
+}
+
+/** The query string validated with a zod schema: 400 with `errors` per parameter. */
+export function readValidatedQuery<T extends z.ZodObject>(event: H3Event, schema: T): z.infer<T> {
+  const result = schema.safeParse(getQuery(event))
+  if (!result.success) throw validationFailure(result.error, 'The query is not valid.')
+  return result.data
+}
+
+/** The parsed JSON body; no body at all reads as {} (so every field is reported missing), an explicit `null` stays null. */
+async function readJson(event: H3Event, maxBytes: number): Promise<unknown> {
   const raw = await readBodyWithLimit(event, maxBytes)
-  let body: unknown = undefined
-  if (raw.length) {
-    const contentType = getHeader(event, 'content-type') ?? ''
-    if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType)) throw new AppError(415, 'Send the request body as JSON (Content-Type: application/json).')
-    try {
-      body = JSON.parse(raw.toString('utf8'))
-    }
-    catch {
-      throw badRequest('The request body is not valid JSON.')
+  if (!raw.length) return {}
+  const contentType = getHeader(event, 'content-type') ?? ''
+  if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType)) throw new AppError(415, 'Send the request body as JSON (Content-Type: application/json).')
+  let body: unknown
+  try {
+    body = JSON.parse(raw.toString('utf8'))
+  }
+  catch {
+    throw badRequest('The request body is not valid JSON.')
+  }
+  const protoKey = prototypeKeyPath(body)
+  if (protoKey !== undefined) throw badRequest('The request is not valid.', { [protoKey]: { msg: 'is not a known field' } })
+  return body
+}
+
+/**
+ * The dotted path of the first `__proto__` key anywhere in parsed JSON. JSON.parse keeps it as a plain
+ * key, but copying the object key by key (as zod's loose objects do) would turn it into the prototype.
+ */
+function prototypeKeyPath(value: unknown): string | undefined {
+  interface Step { node: unknown, key?: string, parent?: Step }
+  const pathOf = (step: Step) => {
+    const keys: string[] = []
+    for (let at: Step | undefined = step; at?.key !== undefined; at = at.parent) keys.unshift(at.key)
+    return keys
+  }
+  const stack: Step[] = [{ node: value }]
+  while (stack.length) {
+    const step = stack.pop()!
+    if (typeof step.node !== 'object' || step.node === null) continue
+    for (const key of Object.keys(step.node)) {
+      if (key === '__proto__') return [...pathOf(step), key].join('.')
+      stack.push({ node: (step.node as Record<string, unknown>)[key], key, parent: step })
     }
   }
-  // No body at all reads as {} (so every field is reported missing); an explicit `null` is refused.
-  const result = schema.safeParse(body === undefined ? {} : body)
-  if (!result.success) throw validationError(result.error)
-  return result.data
+  return undefined
 }
 
 const tooLarge = (maxBytes: number) => new AppError(413, `The request body is larger than ${maxBytes} bytes.`)

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { customFieldsSchema, partnerPasswordSchema, redirectUrlSchema, usernameSchema } from './respondent'
+import { customFieldsSchema, partnerPasswordSchema, redirectUrlSchema, usernameSchema, usernameSearchSchema } from './respondent'
 
 export const adminRespondentCreateSchema = z.strictObject({
   username: usernameSchema,
@@ -22,8 +22,14 @@ export type AdminRespondentUpdate = z.infer<typeof adminRespondentUpdateSchema>
 export const respondentListQuerySchema = z.object({
   page: z.coerce.number().int().min(1).max(100000).default(1),
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  username: z.string().max(256).optional(),
+  username: usernameSearchSchema.optional(),
 })
+
+/** `?force=true` deletes a survey with its respondents; without it a survey that has any is kept (409). */
+export const surveyDeleteQuerySchema = z.object({
+  force: z.enum(['true', 'false'], { error: 'force must be true or false' }).default('false').transform(force => force === 'true'),
+})
+export const surveyDeletedSchema = z.object({ deleted: z.string(), respondentsRemoved: z.number().int() })
 
 export const deliveryListQuerySchema = z.object({
   survey: z.string().max(128).optional(),
@@ -42,3 +48,17 @@ export const adminRespondentSchema = z.object({
   createdAt: z.string(),
 })
 export type AdminRespondent = z.infer<typeof adminRespondentSchema>
+
+export const adminRespondentPageSchema = z.object({
+  items: z.array(adminRespondentSchema),
+  page: z.number().int(),
+  limit: z.number().int(),
+  total: z.number().int(),
+})
+export type AdminRespondentPage = z.infer<typeof adminRespondentPageSchema>
+/** A respondent just created, with the auth token of their sign-in links. */
+export const adminRespondentCreatedSchema = adminRespondentSchema.extend({ authToken: z.string() })
+export const authTokenRotatedSchema = z.object({ userId: z.string(), authToken: z.string() })
+export const authLinksCsvSchema = z.string().describe('Columns: userId, username, authToken, shortLink, surveyLink, feedbackLink.')
+
+export const deliveryResendResultSchema = z.object({ id: z.string(), status: z.literal('pending') })

@@ -15,6 +15,7 @@ export const submittedFoodSchema = z.object({
   unit: text(32).nullable().optional(),
   drink: z.boolean().optional(),
 })
+export type SubmittedFood = z.infer<typeof submittedFoodSchema>
 
 export const submittedMealSchema = z.object({
   name: text(64).pipe(z.string().min(1, 'the meal needs a name')),
@@ -53,11 +54,42 @@ export const recallDraftSchema = z.strictObject({
 export type RecallDraft = z.infer<typeof recallDraftSchema>
 export const sessionSaveSchema = z.strictObject({ data: recallDraftSchema })
 
-export interface RecallSessionView { sessionId: string, startTime: string, updatedAt: string, data: RecallDraft }
-export interface SubmissionResult { submission: { id: string, submissionTime: string }, followUpUrl: string | null }
+/** The recall in progress as the session routes answer it. */
+export const recallSessionViewSchema = z.object({
+  sessionId: z.string(),
+  startTime: z.string(),
+  updatedAt: z.string(),
+  data: recallDraftSchema,
+})
+export type RecallSessionView = z.infer<typeof recallSessionViewSchema>
 
-export interface FeedbackSubmission {
-  id: string
-  submissionTime: string
-  meals: { name: string, time: string | null, skipped: boolean, foods: { description: string, amount: string | null, unit: string | null, drink: boolean }[] }[]
-}
+export const sessionCancelResultSchema = z.object({ sessionId: z.string(), cancelled: z.boolean() })
+export type SessionCancelResult = z.infer<typeof sessionCancelResultSchema>
+
+/** A submission's answer: the submission, and where to send the respondent next. */
+export const submissionResultSchema = z.object({
+  submission: z.object({ id: z.string(), submissionTime: z.string() }),
+  followUpUrl: z.string().nullable(),
+})
+export type SubmissionResult = z.infer<typeof submissionResultSchema>
+
+const submittedFoodViewSchema = z.object({
+  description: z.string(),
+  amount: z.string().nullable(),
+  unit: z.string().nullable(),
+  drink: z.boolean(),
+})
+/** A submission as the respondent's feedback page reads it back. */
+export const feedbackSubmissionSchema = z.object({
+  id: z.string(),
+  submissionTime: z.string(),
+  meals: z.array(z.object({
+    name: z.string(),
+    time: z.string().nullable(),
+    skipped: z.boolean(),
+    foods: z.array(submittedFoodViewSchema),
+  })),
+})
+export type FeedbackSubmission = z.infer<typeof feedbackSubmissionSchema>
+/** The respondent's own submissions, newest first. */
+export const feedbackSubmissionListSchema = z.array(feedbackSubmissionSchema)

@@ -36,7 +36,11 @@ export const submissionStatusSchema = z.object({
   canSubmit: z.boolean(),
   reason: z.string().nullable(),
   nextSubmissionAt: z.string().nullable(),
-  limits: z.object({ maximumDailySubmissions: z.number().int(), maximumTotalSubmissions: z.number().int().nullable(), minimumSubmissionInterval: z.number().int() }),
+  limits: z.object({
+    maximumDailySubmissions: z.number().int(),
+    maximumTotalSubmissions: z.number().int().nullable(),
+    minimumSubmissionInterval: z.number().int(),
+  }),
 })
 
 export const userInfoSchema = z.object({
@@ -48,13 +52,6 @@ export const userInfoSchema = z.object({
   recallInProgress: z.boolean(),
 })
 
-const foodViewSchema = z.object({ description: z.string(), amount: z.string().nullable(), unit: z.string().nullable(), drink: z.boolean() })
-export const feedbackSubmissionSchema = z.object({
-  id: z.string(),
-  submissionTime: z.string(),
-  meals: z.array(z.object({ name: z.string(), time: z.string().nullable(), skipped: z.boolean(), foods: z.array(foodViewSchema) })),
-})
-
 export const adminSurveySchema = surveyInputSchema.omit({ genUserKey: true, webhookSecret: true }).extend({
   id: z.string(),
   genUserKeySet: z.boolean(),
@@ -63,6 +60,7 @@ export const adminSurveySchema = surveyInputSchema.omit({ genUserKey: true, webh
   updatedAt: z.string(),
   generatedWebhookSecret: z.string().optional().describe('Only in the answer that generated it: shown once.'),
 })
+export const adminSurveyListSchema = z.array(adminSurveySchema)
 
 export const deliverySchema = z.object({
   id: z.string(),
@@ -75,5 +73,12 @@ export const deliverySchema = z.object({
   lastError: z.string().nullable(),
   createdAt: z.string(),
   deliveredAt: z.string().nullable(),
-  attemptLog: z.array(z.object({ at: z.string(), statusCode: z.number().int().nullable(), durationMs: z.number().int(), error: z.string().nullable(), response: z.string().nullable() })),
+  attemptLog: z.array(z.object({
+    at: z.string(),
+    statusCode: z.number().int().nullable(),
+    durationMs: z.number().int(),
+    error: z.string().nullable(),
+    response: z.string().nullable(),
+  })),
 })
+export const deliveryListSchema = z.array(deliverySchema)

@@ -1,8 +1,9 @@
 import { z } from 'zod'
+import { LANGUAGES } from '../../i18n/languages'
 
 export const SLUG_PATTERN = /^[A-Za-z0-9_-]{1,128}$/
 /** Slugs that would shadow the app's own paths (/a/{token}, /api, /docs, Nuxt's assets). */
-export const RESERVED_SLUGS = ['a', 'api', 'docs', '_nuxt', '__nuxt_error', '__nuxt_island', 'favicon.ico']
+export const RESERVED_SLUGS = ['a', 'api', 'docs', '_nuxt', '_i18n', '__nuxt_error', '__nuxt_island', 'favicon.ico']
 export const surveyStates = ['notStarted', 'active', 'suspended', 'completed'] as const
 export const authModes = ['username', 'token'] as const
 export const notificationTypes = [
@@ -109,12 +110,19 @@ export const surveyInputSchema = z.strictObject({
   minimumSubmissionInterval: z.number().int().min(0).max(365 * 24 * 3600),
   feedbackEnabled: z.boolean(),
   allowedRedirectOrigins: z.array(originSchema).max(32),
+  /** The languages respondents may pick on the survey's pages; null: every language the app has. */
+  languages: z.array(z.enum(LANGUAGES.map(language => language.code), { error: `must be one of ${LANGUAGES.map(language => language.code).join(', ')}` }))
+    .min(1, 'name at least one language, or null for all')
+    .refine(codes => new Set(codes).size === codes.length, 'must not repeat a language')
+    .nullable(),
   jwtPolicy: jwtPolicySchema,
   scheme: surveySchemeSchema,
   notifications: z.array(notificationTargetSchema).max(32),
   webhookSecret: z.string().regex(WEBHOOK_SECRET_PATTERN, 'must be a Standard Webhooks secret: whsec_ followed by base64 of at least 24 bytes').nullable(),
 }).partial().required({ slug: true })
 export type SurveyInput = z.infer<typeof surveyInputSchema>
+/** An update names only the fields that change; the survey is the one in the path. */
+export const surveyUpdateSchema = surveyInputSchema.partial()
 
 export const publicSurveyEntrySchema = z.object({
   id: z.string(),
@@ -126,8 +134,12 @@ export const publicSurveyEntrySchema = z.object({
   openAccess: z.boolean(),
   authCaptcha: z.boolean(),
   authModes: z.array(z.enum(authModes)),
+  /** The languages its respondents may pick, only when the survey limits them (the entry stays Intake24's otherwise). */
+  languages: z.array(z.string()).optional(),
 })
 export type PublicSurveyEntry = z.infer<typeof publicSurveyEntrySchema>
+/** The open-access surveys, sorted by name. */
+export const publicSurveyListSchema = z.array(publicSurveyEntrySchema)
 
 export const surveyAvailabilitySchema = z.object({
   state: z.enum(surveyStates),

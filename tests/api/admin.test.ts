@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { eq } from 'drizzle-orm'
-import { auditLog, personalAccessTokens } from '../../server/database/schema'
-import { ADMIN_SCOPES, createAccessToken, revokeAccessToken } from '../../server/services/access-tokens'
+import { auditLog, personalAccessTokens } from '#server/database/schema'
+import { ADMIN_SCOPES, createAccessToken, revokeAccessToken } from '#server/services/access-tokens'
 import { runCli } from '../support/cli'
+import { accessTokenSecret } from '../support/tokens'
 import { request, useTestServer } from '../support/server'
 
 const ORIGIN = 'https://survey.example.org'
@@ -37,7 +38,8 @@ describe('personal access tokens', () => {
       ['GET', '/surveys/x/respondents/1'], ['PATCH', '/surveys/x/respondents/1'], ['POST', '/surveys/x/respondents/1/auth-token'],
       ['GET', '/deliveries'], ['POST', '/deliveries/msg_x/resend'],
     ]
-    const tampered = `${full.slice(0, -3)}abc`
+    // The last character changed to another one, whatever it was.
+    const tampered = `${full.slice(0, -1)}${full.endsWith('A') ? 'B' : 'A'}`
     for (const [method, path] of routes) {
       for (const token of [undefined, 'garbage', 'rgpat_999_0123456789012345678901234567890123456789012', tampered, revoked, expired]) {
         const response = await as(token)(path, { method, body: method === 'GET' || method === 'DELETE' ? undefined : {} })
@@ -73,10 +75,10 @@ describe('personal access tokens', () => {
     await as(readOnly)('/surveys')
     const row = server.db().select().from(personalAccessTokens).where(eq(personalAccessTokens.name, 'reader')).get()!
     expect(row.lastUsedAt).toBeInstanceOf(Date)
-    expect(row.secretHash).not.toContain(readOnly.split('_')[2])
+    expect(row.secretHash).not.toContain(accessTokenSecret(readOnly))
     const listed = runCli(['tokens:list'], server.databasePath)
     expect(listed.stdout).toContain('reader')
-    expect(listed.stdout).not.toContain(readOnly.split('_')[2])
+    expect(listed.stdout).not.toContain(accessTokenSecret(readOnly))
   })
 })
 
@@ -181,9 +183,24 @@ describe('respondents', () => {
     expect(readFileSync(file, 'utf8')).toBe(overridden.body)
   })
 
+  it('audits every download of the sign-in links, naming the token, never with a token in the row', async () => {
+    const before = server.db().select().from(auditLog).all().length
+    expect((await as(readOnly)('/surveys/admin-study/respondents/auth-links.csv')).status).toBe(200)
+    const rows = server.db().select().from(auditLog).all().slice(before)
+    expect(rows).toEqual([expect.objectContaining({ action: 'respondent.export-auth-links', target: 'Admin-Study', actor: expect.stringMatching(/^token:\d+:reader$/), tokenId: expect.any(Number), details: { respondents: 4 } })])
+    expect(JSON.stringify(rows)).not.toContain(authToken)
+  })
+
   it('refuses to delete a survey with respondents unless forced, and audits every change', async () => {
     const refused = await as(full)('/surveys/admin-study', { method: 'DELETE' })
     expect(refused.status).toBe(409)
+    expect((await as(full)('/surveys/admin-study?force=false', { method: 'DELETE' })).status).toBe(409)
+    for (const query of ['force=yes', 'force=TRUE', 'force=1', 'force=', 'force', 'force=true&force=true']) {
+      const invalid = await as(full)(`/surveys/admin-study?${query}`, { method: 'DELETE' })
+      expect(invalid.status, query).toBe(400)
+      expect(invalid.body, query).toEqual({ statusCode: 400, message: 'The query is not valid.', errors: { force: { msg: 'force must be true or false' } } })
+    }
+    expect((await as(full)('/surveys/admin-study')).status).toBe(200)
     const deleted = await as(full)('/surveys/admin-study?force=true', { method: 'DELETE' })
     expect(deleted.body).toEqual({ deleted: 'Admin-Study', respondentsRemoved: 4 })
     expect((await as(full)('/surveys/admin-study')).status).toBe(404)

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { eq } from 'drizzle-orm'
-import { refreshSessions, users } from '../../server/database/schema'
-import { createOrUpdateFromPartner } from '../../server/services/respondents'
-import { findSurveyBySlug, upsertSurveys } from '../../server/services/surveys'
-import { request, useTestServer } from '../support/server'
+import { refreshSessions, users } from '#server/database/schema'
+import { createOrUpdateFromPartner } from '#server/services/respondents'
+import { findSurveyBySlug, upsertSurveys } from '#server/services/surveys'
+import { request, url, useTestServer } from '../support/server'
 
 const server = await useTestServer({ NUXT_LOGIN_RATE_LIMIT_MAX: '5' })
 const base = { supportEmail: 'team@example.org', state: 'active' as const, allowGenUsers: true, genUserKey: 'k'.repeat(40) }
@@ -129,6 +129,47 @@ describe('refresh and logout', () => {
     expect((await refresh(cookie)).status).toBe(401)
     const revoked = server.db().select().from(refreshSessions).all().filter(row => row.revokedAt)
     expect(revoked.length).toBeGreaterThan(0)
+  })
+})
+
+describe('refresh and logout refuse other sites', () => {
+  const ownOrigin = () => new URL(url('/')).origin
+  const post = (path: string, cookie: string, headers: Record<string, string>) => request(path, { method: 'POST', headers: { cookie, ...headers } })
+  const foreign = (): [string, Record<string, string>][] => [
+    ['a foreign Origin', { origin: 'https://evil.example' }],
+    ['Origin: null', { origin: 'null' }],
+    ['the own host on another port', { origin: `http://${new URL(url('/')).hostname}:1` }],
+    ['a foreign Origin with X-Forwarded-Host (no trusted proxy)', { 'origin': 'https://evil.example', 'x-forwarded-host': 'evil.example' }],
+    ['Sec-Fetch-Site: cross-site', { 'sec-fetch-site': 'cross-site' }],
+    ['Sec-Fetch-Site: cross-site with the own Origin', { 'origin': ownOrigin(), 'sec-fetch-site': 'cross-site' }],
+  ]
+
+  it('403 with no Set-Cookie for a cross-site refresh or logout; the session still works afterwards', async () => {
+    const cookie = refreshCookie(await loginToken({ token: alice.authToken }))!
+    for (const [label, headers] of foreign()) {
+      for (const path of ['/api/auth/refresh', '/api/auth/logout']) {
+        const response = await post(path, cookie, headers)
+        expect(response.status, `${path}, ${label}`).toBe(403)
+        expect(response.body, `${path}, ${label}`).toMatchObject({ statusCode: 403, message: expect.any(String), errors: { origin: { msg: expect.any(String) } } })
+        expect(response.headers.get('set-cookie'), `${path}, ${label}`).toBeNull()
+      }
+    }
+    const still = await refresh(cookie)
+    expect(still.status).toBe(200)
+    expect(still.body).toEqual({ accessToken: expect.any(String) })
+  })
+
+  it('200 from the app\'s own origin, from same-origin, same-site or direct navigation, and without either header', async () => {
+    let cookie = refreshCookie(await loginToken({ token: alice.authToken }))!
+    const allowed: Record<string, string>[] = [{ origin: ownOrigin() }, { 'origin': ownOrigin(), 'sec-fetch-site': 'same-origin' }, { 'sec-fetch-site': 'same-site' }, { 'sec-fetch-site': 'none' }, {}]
+    for (const headers of allowed) {
+      const response = await post('/api/auth/refresh', cookie, headers)
+      expect(response.status, JSON.stringify(headers)).toBe(200)
+      cookie = refreshCookie(response)!
+    }
+    const logout = await post('/api/auth/logout', cookie, { 'origin': ownOrigin(), 'sec-fetch-site': 'same-origin' })
+    expect(logout.status).toBe(200)
+    expect((await refresh(cookie)).status).toBe(401)
   })
 })
 

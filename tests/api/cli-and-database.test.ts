@@ -2,10 +2,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { count } from 'drizzle-orm'
-import { surveys } from '../../server/database/schema'
-import { findSurveyBySlug } from '../../server/services/surveys'
+import { count, eq } from 'drizzle-orm'
+import { auditLog, respondents, surveyEvents, surveys, webhookDeliveries } from '#server/database/schema'
+import { createOrUpdateFromPartner } from '#server/services/respondents'
+import { findSurveyBySlug } from '#server/services/surveys'
 import { runCli } from '../support/cli'
+import { accessTokenSecret } from '../support/tokens'
 import { request, useTestServer } from '../support/server'
 
 const server = await useTestServer()
@@ -101,5 +103,77 @@ describe('npm run cli -- surveys:upsert', () => {
     const response = await request('/api/surveys/cohort-2026')
     expect(response.status).toBe(200)
     expect(response.body).toMatchObject({ name: 'Cohort 2026 (renamed)' })
+  })
+})
+
+describe('npm run cli -- audits what reveals or changes secrets', () => {
+  const GEN_USER_KEY = 'cli-audit-partner-key-0123456789-abcdefghij'
+  const WEBHOOK_SECRET = `whsec_${Buffer.from('cli-audit-webhook-secret-0123456789').toString('base64')}`
+  const auditRows = () => server.db().select().from(auditLog).all()
+  const newRows = (before: number) => auditRows().slice(before)
+
+  it('surveys:upsert, tokens:create, tokens:revoke, respondents:export and deliveries:resend each write an audit row as "cli", without the secret', async () => {
+    const db = server.db()
+    let before = auditRows().length
+    const upsert = runCli(['surveys:upsert', surveyFile('audited.json', [{ slug: 'audited', name: 'Audited', supportEmail: 'a@example.org', state: 'active', genUserKey: GEN_USER_KEY, webhookSecret: WEBHOOK_SECRET }])], server.databasePath)
+    expect(upsert.status).toBe(0)
+    expect(newRows(before)).toEqual([expect.objectContaining({ actor: 'cli', tokenId: null, action: 'survey.create', target: 'audited', details: expect.objectContaining({ secretsChanged: ['genUserKey', 'webhookSecret'] }) })])
+
+    before = auditRows().length
+    const created = runCli(['tokens:create', '--name', 'audited-token', '--scopes', 'surveys:read'], server.databasePath)
+    expect(created.status).toBe(0)
+    const token = JSON.parse(created.stdout) as { id: number, token: string }
+    expect(runCli(['tokens:revoke', String(token.id)], server.databasePath).status).toBe(0)
+    expect(newRows(before)).toEqual([
+      expect.objectContaining({ actor: 'cli', action: 'token.create', target: `token:${token.id}`, details: expect.objectContaining({ name: 'audited-token', scopes: ['surveys:read'] }) }),
+      expect.objectContaining({ actor: 'cli', action: 'token.revoke', target: `token:${token.id}` }),
+    ])
+
+    const survey = findSurveyBySlug(db, 'audited')!
+    const respondent = await createOrUpdateFromPartner(db, survey, { username: 'audited-respondent' })
+    before = auditRows().length
+    const exported = runCli(['respondents:export', 'audited'], server.databasePath)
+    expect(exported.status).toBe(0)
+    expect(exported.stdout).toContain(respondent.authToken)
+    expect(newRows(before)).toEqual([expect.objectContaining({ actor: 'cli', action: 'respondent.export-auth-links', target: 'audited', details: { respondents: 1 } })])
+
+    const event = db.insert(surveyEvents).values({ type: 'survey.respondent.created', surveyId: survey.id, userId: Number(respondent.userId), payload: '{}' }).returning().get()
+    db.insert(webhookDeliveries).values({ id: 'msg_cli_audit', eventId: event.id, surveyId: survey.id, userId: Number(respondent.userId), url: 'https://hooks.example.org/x', status: 'failed', attempts: 3, nextAttemptAt: new Date() }).run()
+    before = auditRows().length
+    expect(runCli(['deliveries:resend', 'msg_cli_audit'], server.databasePath).status).toBe(0)
+    expect(newRows(before)).toEqual([expect.objectContaining({ actor: 'cli', action: 'delivery.resend', target: 'msg_cli_audit' })])
+
+    const everything = JSON.stringify(auditRows())
+    const secrets = [GEN_USER_KEY, WEBHOOK_SECRET, token.token, accessTokenSecret(token.token), respondent.authToken]
+    for (const secret of secrets) expect(everything).not.toContain(secret)
+    const listed = runCli(['audit:list', '--limit', '100'], server.databasePath)
+    expect(listed.stdout).toContain('respondent.export-auth-links')
+    expect(listed.stdout).toContain('token.revoke')
+  })
+
+  it('respondents:rotate-token prints a new auth token once, ends the old link, and is audited without it', async () => {
+    const db = server.db()
+    const survey = findSurveyBySlug(db, 'audited')!
+    const respondent = await createOrUpdateFromPartner(db, survey, { username: 'rotated-respondent' })
+    const before = auditRows().length
+    const rotated = runCli(['respondents:rotate-token', 'AUDITED', respondent.userId], server.databasePath)
+    expect(rotated.status).toBe(0)
+    const printed = JSON.parse(rotated.stdout) as { userId: string, authToken: string }
+    expect(printed).toMatchObject({ userId: respondent.userId, authToken: expect.any(String) })
+    expect(printed.authToken).not.toBe(respondent.authToken)
+    const row = db.select().from(respondents).where(eq(respondents.userId, Number(respondent.userId))).get()!
+    expect(row.authToken).toBe(printed.authToken)
+    expect((await request('/api/auth/login/token', { method: 'POST', body: { token: respondent.authToken } })).status).toBe(401)
+    expect((await request('/api/auth/login/token', { method: 'POST', body: { token: printed.authToken } })).status).toBe(200)
+    expect(newRows(before)).toEqual([expect.objectContaining({ actor: 'cli', tokenId: null, action: 'respondent.rotate-auth-token', target: `audited/${respondent.userId}` })])
+    expect(JSON.stringify(auditRows())).not.toContain(printed.authToken)
+
+    for (const args of [['audited'], ['audited', 'abc'], ['no-such-survey', '1'], ['audited', '999999']]) {
+      const refused = runCli(['respondents:rotate-token', ...args], server.databasePath)
+      expect(refused.status, args.join(' ')).toBe(1)
+      expect(refused.stderr, args.join(' ')).toContain('Error:')
+    }
+    expect(newRows(before)).toHaveLength(1)
+    expect(runCli(['help'], server.databasePath).stdout).toContain('respondents:rotate-token <slug> <userId>')
   })
 })

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { count, eq } from 'drizzle-orm'
-import { respondents, users } from '../../server/database/schema'
-import { findRespondent } from '../../server/services/respondents'
-import { findSurveyBySlug, upsertSurveys } from '../../server/services/surveys'
+import { respondents, usedTokenIds, users } from '#server/database/schema'
+import { findRespondent } from '#server/services/respondents'
+import { findSurveyBySlug, upsertSurveys } from '#server/services/surveys'
 import { hmacSigner, nowSeconds, rawToken, rs256Token, signPartnerToken } from '../support/jwt'
 import { request, useTestServer } from '../support/server'
 
@@ -21,19 +21,30 @@ beforeAll(() => {
     { ...base, slug: 'later', name: 'Later', startDate: '2099-01-01' },
     { ...base, slug: 'over', name: 'Over', state: 'completed' },
     { ...base, slug: 'strict', name: 'Strict', jwtPolicy: { requireExp: true, maxLifetimeSeconds: 600, issuer: 'https://redcap.example.org', singleUse: true, audience: ORIGIN } },
+    { ...base, slug: 'once', name: 'Single-use tokens', jwtPolicy: { singleUse: true } },
   ])
 })
 
 const createUser = (slug: string, body: unknown) => request(`/api/surveys/${slug}/create-user`, { method: 'POST', body })
 const token = (payload: Record<string, unknown>, alg?: 'HS256' | 'HS512' | 'HS384', secret = SECRET) => signPartnerToken(secret, payload, { alg })
 const respondentCount = () => server.db().select({ n: count() }).from(respondents).get()!.n
+const usedTokenCount = () => server.db().select({ n: count() }).from(usedTokenIds).get()!.n
 
 describe('POST /api/surveys/{slug}/create-user — Intake24 cases', () => {
   it('400 errors.token when the token is missing, empty or not a compact JWS', async () => {
-    for (const body of [{}, { token: '' }, { token: 123 }, { token: 'not-a-jwt' }, { token: 'a.b' }, { token: 'a.b.c.d' }]) {
+    const cases: [unknown, string][] = [
+      [{}, 'token is required: a JWT signed with the survey\'s secret'],
+      [{ token: '' }, 'token is required: a JWT signed with the survey\'s secret'],
+      [{ token: 123 }, 'token is required: a JWT signed with the survey\'s secret'],
+      [{ token: 'not-a-jwt' }, 'token is not a compact JWS (header.payload.signature)'],
+      [{ token: 'a.b' }, 'token is not a compact JWS (header.payload.signature)'],
+      [{ token: 'a.b.c.d' }, 'token is not a compact JWS (header.payload.signature)'],
+      [{ token: `a.${'b'.repeat(16 * 1024)}.c` }, 'token is longer than 16384 characters'],
+    ]
+    for (const [body, message] of cases) {
       const response = await createUser('study', body)
-      expect(response.status, JSON.stringify(body)).toBe(400)
-      expect(response.body).toMatchObject({ statusCode: 400, message: expect.any(String), errors: { token: { msg: expect.any(String) } } })
+      expect(response.status, JSON.stringify(body).slice(0, 40)).toBe(400)
+      expect(response.body).toEqual({ statusCode: 400, message, errors: { token: { msg: message } } })
     }
   })
 
@@ -108,6 +119,24 @@ describe('create-user — algorithm and claim checks', () => {
   it('accepts HS512', async () => {
     const response = await createUser('plain', { token: await token({ username: 'hs512' }, 'HS512') })
     expect(response.status).toBe(200)
+  })
+
+  it('400 errors.token for a correctly signed token whose payload is not a JSON object (array, string, number, null, not JSON); 403 when it is not signed with the secret', async () => {
+    const before = respondentCount()
+    // Payloads as they appear in the token: strings are used as they are, anything else as its JSON.
+    const payloads: unknown[] = [[{ username: 'x' }], [], '"x"', 42, null, true, 'not json', '{"username":"x"']
+    for (const payload of payloads) {
+      for (const [alg, hash] of [['HS256', 'sha256'], ['HS512', 'sha512']] as const) {
+        const label = `${alg} ${JSON.stringify(payload)}`
+        const signed = await createUser('plain', { token: rawToken({ alg, typ: 'JWT' }, payload, hmacSigner(hash, SECRET)) })
+        expect(signed.status, label).toBe(400)
+        expect(signed.body, label).toEqual({ statusCode: 400, message: 'token payload must be a JSON object of claims', errors: { token: { msg: 'token payload must be a JSON object of claims' } } })
+        const forged = await createUser('plain', { token: rawToken({ alg, typ: 'JWT' }, payload, hmacSigner(hash, 'another-secret-of-sufficient-length-xxxxxx')) })
+        expect(forged.status, label).toBe(403)
+        expect(forged.body.message, label).toBe('invalid signature')
+      }
+    }
+    expect(respondentCount()).toBe(before)
   })
 
   it('403 algorithm not allowed for HS384, none (any case) and RS256', async () => {
@@ -244,5 +273,94 @@ describe('create-user — respondents', () => {
     expect(paused.body.message).toContain('Ethics review')
     expect((await createUser('later', { token: await token({ username: 'x' }) })).body.message).toMatch(/not started/)
     expect((await createUser('over', { token: await token({ username: 'x' }) })).body.message).toMatch(/closed/)
+  })
+})
+
+describe('create-user — NumericDate claims out of range', () => {
+  const END_OF_9999 = 253402300799
+
+  it('400 naming the claim for exp, nbf or iat beyond year 9999 or negative, with or without single-use tokens; the range\'s ends and no exp are fine', async () => {
+    const before = { respondents: respondentCount(), usedTokens: usedTokenCount() }
+    const cases: [string, number][] = [
+      ['exp', 1e300], ['exp', 8.64e12], ['exp', END_OF_9999 + 1], ['exp', -1], ['exp', -1e300],
+      ['nbf', 1e300], ['nbf', -5],
+      ['iat', 1e300], ['iat', 8.64e12], ['iat', -5],
+    ]
+    for (const slug of ['once', 'plain']) {
+      for (const [claim, value] of cases) {
+        const label = `${slug}: ${claim} = ${value}`
+        const response = await createUser(slug, { token: await token({ username: `dates-${slug}`, jti: crypto.randomUUID(), [claim]: value }) })
+        expect(response.status, label).toBe(400)
+        expect(response.body.message, label).toBe(`${claim} claim is not valid`)
+        expect(Object.keys(response.body.errors), label).toEqual([claim])
+        expect(response.body.errors[claim].msg, label).toMatch(/NumericDate/)
+      }
+    }
+    expect({ respondents: respondentCount(), usedTokens: usedTokenCount() }).toEqual(before)
+
+    // The range's ends are accepted, and a token without exp still is (as in Intake24) unless the survey requires one.
+    const latest = await createUser('once', { token: await token({ username: 'far-future', jti: crypto.randomUUID(), exp: END_OF_9999, nbf: 0, iat: nowSeconds() }) })
+    expect(latest.status).toBe(200)
+    const noExp = await createUser('once', { token: await token({ username: 'no-exp', jti: crypto.randomUUID() }) })
+    expect(noExp.status).toBe(200)
+    expect((await createUser('plain', { token: await token({ username: 'no-exp' }) })).status).toBe(200)
+  })
+})
+
+describe('create-user — usernames as a person reads them', () => {
+  const NFD = 'Jose\u0301'
+  const NFC = 'Jos\u00E9'
+
+  it('NFD then NFC "José" is one respondent, stored and answered in NFC; case stays significant', async () => {
+    const first = await createUser('plain', { token: await token({ username: NFD }) })
+    expect(first.status).toBe(200)
+    expect(first.body.username).toBe(NFC)
+    const second = await createUser('plain', { token: await token({ username: NFC }) })
+    expect(second.status).toBe(200)
+    expect(second.body).toMatchObject({ userId: first.body.userId, authToken: first.body.authToken, username: NFC })
+    const plainId = findSurveyBySlug(server.db(), 'plain')!.id
+    expect(findRespondent(server.db(), plainId, NFC)?.user.id).toBe(Number(first.body.userId))
+    expect(findRespondent(server.db(), plainId, NFD)).toBeUndefined()
+
+    // Case stays significant, as in Intake24.
+    const upper = await createUser('plain', { token: await token({ username: 'CaseName' }) })
+    const lower = await createUser('plain', { token: await token({ username: 'casename' }) })
+    expect(upper.status).toBe(200)
+    expect(lower.status).toBe(200)
+    expect(lower.body.userId).not.toBe(upper.body.userId)
+  })
+
+  it('400 errors.username for invisible, bidi, control and non-ASCII space characters, edge spaces and lone surrogates; visible ones are fine', async () => {
+    const before = respondentCount()
+    const refused = [
+      '\u200B', '\u200C', '\u200D', '\u2060', '\uFEFF', '\u00AD', // zero-width, word joiner, BOM, soft hyphen
+      '\u202A', '\u202B', '\u202C', '\u202D', '\u202E', '\u2066', '\u2067', '\u2068', '\u2069', '\u200E', '\u200F', '\u061C', // bidi controls
+      '\u00A0', '\u2007', '\u202F', '\u3000', '\u2028', '\u2029', '\u0085', '\u0009', // other spaces, separators, controls
+      '\uD800', '\uDC00', // lone surrogates
+    ]
+    for (const char of refused) {
+      for (const username of [`ab${char}cd`, `${char}abcd`, `abcd${char}`]) {
+        const label = `${JSON.stringify(username)}`
+        const response = await createUser('plain', { token: await token({ username }) })
+        expect(response.status, label).toBe(400)
+        expect(Object.keys(response.body.errors), label).toEqual(['username'])
+        expect(response.body.errors.username.msg, label).toMatch(/^username must/)
+      }
+    }
+    for (const username of [' abcd', 'abcd ', ' ']) {
+      const response = await createUser('plain', { token: await token({ username }) })
+      expect(response.status, JSON.stringify(username)).toBe(400)
+      expect(response.body.errors.username.msg).toMatch(/start or end with a space/)
+    }
+    const surrogate = await createUser('plain', { token: await token({ username: 'x\uD800' }) })
+    expect(surrogate.body.errors.username.msg).toMatch(/lone surrogate/)
+    expect(respondentCount()).toBe(before)
+
+    // Ordinary spaces inside a username and visible characters outside ASCII are fine.
+    for (const username of ['Ana María', '山田 太郎', 'Zoë-\u{1F600}', 'K\u00F8benhavn']) {
+      const response = await createUser('plain', { token: await token({ username }) })
+      expect(response.status, username).toBe(200)
+      expect(response.body.username).toBe(username.normalize('NFC'))
+    }
   })
 })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { sql } from 'drizzle-orm'
-import { upsertSurveys } from '../../server/services/surveys'
+import { upsertSurveys } from '#server/services/surveys'
 import { signPartnerToken } from '../support/jwt'
 import { request, useTestServer } from '../support/server'
 

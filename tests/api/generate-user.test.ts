@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eq } from 'drizzle-orm'
-import { respondents } from '../../server/database/schema'
-import { createOrUpdateFromPartner, GENERATED_PASSWORD_CHARSET } from '../../server/services/respondents'
-import { findSurveyBySlug, upsertSurveys } from '../../server/services/surveys'
+import { respondents } from '#server/database/schema'
+import { createOrUpdateFromPartner, GENERATED_PASSWORD_CHARSET } from '#server/services/respondents'
+import { findSurveyBySlug, upsertSurveys } from '#server/services/surveys'
 import { PASSING_RESPONSE, SLOW_RESPONSE, startFakeHcaptcha } from '../support/fake-hcaptcha'
 import { request, useTestServer } from '../support/server'
 

@@ -1,8 +1,12 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { sql } from 'drizzle-orm'
-import { ADMIN_SCOPES, createAccessToken } from '../../server/services/access-tokens'
-import { createOrUpdateFromPartner } from '../../server/services/respondents'
-import { findSurveyBySlug, upsertSurveys } from '../../server/services/surveys'
+import { ADMIN_SCOPES, createAccessToken } from '#server/services/access-tokens'
+import { createOrUpdateFromPartner, findRespondent } from '#server/services/respondents'
+import { findSurveyBySlug, upsertSurveys } from '#server/services/surveys'
+import { runCli } from '../support/cli'
 import { hmacSigner, rawToken, signPartnerToken } from '../support/jwt'
 import { request, useTestServer } from '../support/server'
 
@@ -149,5 +153,97 @@ describe('hostile input: JWT attacks on create-user', () => {
       expectCleanRefusal(response, label)
     }
     expect(rowCounts()).toEqual(before)
+  })
+})
+
+describe('hostile input: webhook targets spelled to hide a private address', () => {
+  it('400 errors["notifications.0.url"] for IPv4-mapped, -compatible, 6to4 and NAT64 spellings and local names', async () => {
+    const before = rowCounts()
+    for (const host of ['[::ffff:7f00:1]', '[::127.0.0.1]', '[::ffff:0:a00:1]', '[0:0:0:0:0:ffff:a9fe:a9fe]', '[2002:c0a8:101::1]', '[64:ff9b::10.0.0.1]', 'localhost.', 'foo.localhost', 'metadata.google.internal.']) {
+      const url = `http://${host}/hook`
+      const response = await request('/api/admin/surveys/target', { method: 'PATCH', body: { notifications: [{ type: 'survey.session.submitted', url }] }, headers: adminAuth })
+      expect(response.status, url).toBe(400)
+      expect(Object.keys(response.body.errors), url).toEqual(['notifications.0.url'])
+    }
+    expect(rowCounts()).toEqual(before)
+    const publicTarget = await request('/api/admin/surveys/target', { method: 'PATCH', body: { notifications: [{ type: 'survey.session.submitted', url: 'http://[64:ff9b::93.184.216.34]/hook' }] }, headers: adminAuth })
+    expect(publicTarget.status).toBe(200)
+    await request('/api/admin/surveys/target', { method: 'PATCH', body: { notifications: [] }, headers: adminAuth })
+  })
+})
+
+describe('hostile input: field names that are members of Object.prototype', () => {
+  const INHERITED = ['constructor', 'toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf', '__defineGetter__']
+  const admin = (method: string, path: string, body: unknown) => request(`/api/admin${path}`, { method, body, headers: adminAuth })
+  const newSurvey = { slug: 'fresh', name: 'Fresh', supportEmail: 'a@example.org' }
+
+  it('400 "<name> is not a known field" for each such name on survey create and update, respondent create and update', async () => {
+    const before = rowCounts()
+    for (const name of INHERITED) {
+      const attempts: [string, () => ReturnType<typeof admin>][] = [
+        ['PATCH survey', () => admin('PATCH', '/surveys/target', { [name]: 1 })],
+        ['POST survey', () => admin('POST', '/surveys', { ...newSurvey, [name]: 1 })],
+        ['POST respondent', () => admin('POST', '/surveys/target/respondents', { username: 'someone', [name]: 1 })],
+        ['PATCH respondent', () => admin('PATCH', '/surveys/target/respondents/1', { name: 'x', [name]: 1 })],
+      ]
+      for (const [label, send] of attempts) {
+        const response = await send()
+        expect(response.status, `${label} ${name}`).toBe(400)
+        expect(response.body.errors, `${label} ${name}`).toEqual({ [name]: { msg: 'is not a known field' } })
+      }
+      const nested = await admin('PATCH', '/surveys/target', { jwtPolicy: { [name]: true }, scheme: { redirect: { url: 'https://partner.example.org/done', [name]: 1 } } })
+      expect(nested.status, name).toBe(400)
+      expect(nested.body.errors).toEqual({ [`jwtPolicy.${name}`]: { msg: 'is not a known field' }, [`scheme.redirect.${name}`]: { msg: 'is not a known field' } })
+    }
+    expect(rowCounts()).toEqual(before)
+  })
+
+  it('400 naming a __proto__ key at any depth of a body, and nothing inherits what it carried; create-user ignores such claims', async () => {
+    const before = rowCounts()
+    const bodies: [string, string, string, string][] = [
+      ['POST', '/surveys', '{"slug":"fresh","__proto__":{"name":"Inherited","supportEmail":"a@example.org","genUserKey":"inherited-secret-0123456789-0123456789"}}', '__proto__'],
+      ['PATCH', '/surveys/target', '{"__proto__":{"genUserKey":"inherited-secret-0123456789-0123456789"}}', '__proto__'],
+      ['PATCH', '/surveys/target', '{"scheme":{"meals":["Lunch"],"__proto__":{"redirect":null}}}', 'scheme.__proto__'],
+      ['POST', '/surveys/target/respondents', '{"username":"proto","__proto__":{"password":"Inherited-pass1"}}', '__proto__'],
+      ['PATCH', '/surveys/target/respondents/1', '{"customFields":[{"name":"a","value":"b","__proto__":{"public":true}}]}', 'customFields.0.__proto__'],
+    ]
+    for (const [method, path, rawBody, field] of bodies) {
+      const response = await request(`/api/admin${path}`, { method, rawBody, headers: { 'content-type': 'application/json', ...adminAuth } })
+      expect(response.status, `${method} ${path} ${rawBody}`).toBe(400)
+      expect(response.body.errors, `${method} ${path} ${rawBody}`).toEqual({ [field]: { msg: 'is not a known field' } })
+    }
+    expect(rowCounts()).toEqual(before)
+    const target = await admin('GET', '/surveys/target', undefined)
+    expect(target.body).toMatchObject({ slug: 'target', genUserKeySet: true })
+    expect(findSurveyBySlug(server.db(), 'target')!.genUserKey).toBe(SECRET)
+
+    // In a create-user token such claims are ignored, and custom fields may carry such names.
+    const db = server.db()
+    const payload = JSON.parse('{"username":"claims-proto","constructor":1,"toString":"x","__proto__":{"username":"admin","password":"Inherited-pass1"},"customFields":[{"name":"__proto__","value":"p"},{"name":"constructor","value":"c"},{"name":"toString","value":"t","__proto__":{"public":true}}]}')
+    const response = await request('/api/surveys/target/create-user', { method: 'POST', body: { token: await signPartnerToken(SECRET, payload) } })
+    expect(response.status).toBe(200)
+    expect(response.body).toMatchObject({
+      username: 'claims-proto',
+      customFields: [{ name: '__proto__', value: 'p', public: false }, { name: 'constructor', value: 'c', public: false }, { name: 'toString', value: 't', public: false }],
+    })
+    expect(findRespondent(db, findSurveyBySlug(db, 'target')!.id, 'claims-proto')!.respondent.passwordHash).toBeNull()
+    expect(findRespondent(db, findSurveyBySlug(db, 'target')!.id, 'admin')).toBeUndefined()
+  })
+
+  // Kept last in the file: runCli blocks this process for seconds, long enough for the server to close the
+  // kept-alive connection that the next request here would reuse ("other side closed").
+  it('the CLI refuses such names in a survey file with the field named, and changes nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hostile-cli-'))
+    for (const name of ['constructor', 'toString', 'hasOwnProperty', '__proto__']) {
+      const file = join(dir, `${name}.json`)
+      writeFileSync(file, `{"slug":"target","${name}":1}`)
+      const result = runCli(['surveys:upsert', file], server.databasePath)
+      expect(result.status, name).toBe(1)
+      expect(result.stderr, name).toContain(`${name}: is not a known field`)
+      expect(result.stderr, name).not.toMatch(/at \w+ \(|node_modules/)
+    }
+    const unknownCommand = runCli(['constructor'], server.databasePath)
+    expect(unknownCommand.status).toBe(1)
+    expect(unknownCommand.stderr).toContain('Unknown command "constructor"')
   })
 })

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
-import { openDatabase } from '../../server/database'
+import { openDatabase } from '#server/database'
 import { root } from '../../scripts/ensure-build.mjs'
 import { request, useTestServer } from '../support/server'
 

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest'
-import { createAccessToken } from '../../server/services/access-tokens'
+import { createAccessToken } from '#server/services/access-tokens'
 import { signPartnerToken } from '../support/jwt'
 import { request, useTestServer } from '../support/server'
 import { startWebhookReceiver, waitFor } from '../support/webhook-receiver'

@@ -1,5 +1,5 @@
 import { describe, expect, it, beforeAll } from 'vitest'
-import { upsertSurveys } from '../../server/services/surveys'
+import { upsertSurveys } from '#server/services/surveys'
 import { request, url, useTestServer } from '../support/server'
 
 const server = await useTestServer()

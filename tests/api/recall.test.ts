@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { and, count, eq } from 'drizzle-orm'
-import { recallSessions, submissionFoods, submissionMeals, submissions, surveyEvents, webhookDeliveries } from '../../server/database/schema'
-import { createOrUpdateFromPartner } from '../../server/services/respondents'
-import { findSurveyBySlug, upsertSurveys } from '../../server/services/surveys'
+import { recallSessions, submissionFoods, submissionMeals, submissions, surveyEvents, webhookDeliveries } from '#server/database/schema'
+import { createOrUpdateFromPartner } from '#server/services/respondents'
+import { findSurveyBySlug, upsertSurveys } from '#server/services/surveys'
 import { request, useTestServer } from '../support/server'
 
 const server = await useTestServer()
@@ -33,7 +33,11 @@ beforeAll(() => {
 })
 
 const users = new Map<string, number>()
-async function signedIn(slug: string, username: string, claims: { redirectUrl?: string, customFields?: { name: string, value: string, public?: boolean }[] } = {}) {
+async function signedIn(
+  slug: string,
+  username: string,
+  claims: { redirectUrl?: string, customFields?: { name: string, value: string, public?: boolean }[] } = {},
+) {
   const db = server.db()
   const created = await createOrUpdateFromPartner(db, findSurveyBySlug(db, slug)!, { username, ...claims })
   users.set(`${slug}/${username}`, Number(created.userId))
@@ -62,7 +66,12 @@ describe('recall session', () => {
     const r = await signedIn('recall', 'ana')
     const started = await r.start()
     expect(started.status).toBe(200)
-    expect(started.body).toEqual({ sessionId: expect.any(String), startTime: expect.any(String), updatedAt: expect.any(String), data: { meals: [] } })
+    expect(started.body).toEqual({
+      sessionId: expect.any(String),
+      startTime: expect.any(String),
+      updatedAt: expect.any(String),
+      data: { meals: [] },
+    })
 
     const draft = { meals: [{ name: 'Breakfast', time: '07:30', foods: [{ id: 'f1', description: 'Tea' }] }], step: 'meals' }
     const saved = await r.save(draft)

@@ -1,12 +1,18 @@
 import { createHash } from 'node:crypto'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { upsertSurveys } from '../../server/services/surveys'
+import { upsertSurveys } from '#server/services/surveys'
+import { nowSeconds, signPartnerToken } from '../support/jwt'
 import { request, useTestServer } from '../support/server'
 
 const server = await useTestServer({ NUXT_TRUST_PROXY: '1' })
 
+const GEN_USER_KEY = 'security-headers-partner-key-0123456789-abc'
+
 beforeAll(() => {
-  upsertSurveys(server.db(), [{ slug: 'open', name: 'Open', supportEmail: 'a@example.org', state: 'active', allowGenUsers: true }])
+  upsertSurveys(server.db(), [
+    { slug: 'open', name: 'Open', supportEmail: 'a@example.org', state: 'active', allowGenUsers: true },
+    { slug: 'partnered', name: 'Partnered', supportEmail: 'a@example.org', state: 'active', allowGenUsers: true, genUserKey: GEN_USER_KEY },
+  ])
 })
 
 const pages = ['/', '/open', '/open/home', '/open/recall', '/a/some-token', '/open/create-user/a.b.c', '/no-such-survey', '/docs']
@@ -61,6 +67,53 @@ describe('security headers', () => {
       expect((await request(path)).headers.get('referrer-policy'), path).toBe('no-referrer')
     for (const path of ['/', '/open', '/api/surveys'])
       expect((await request(path)).headers.get('referrer-policy'), path).toBe('same-origin')
+  })
+
+  it('no-store and no-referrer on every page whose address carries a token as the app reads one, error pages included; never from the page cache', async () => {
+    const carrying = [
+      '/a/some-token', '/A/some-token', '/%61/some-token', '/a/some-token?x=1',
+      '/open/create-user/a.b.c', '/Open/Create-User/a.b.c', '/open/%63reate-user/a.b.c?redirect=recall',
+      '/open?auth=abc', '/open?%61uth=abc', '/open?%61%75%74%68=abc', '/open?x=1&auth=abc', '/open?auth', '/open/home?auth=abc', '/open/feedback?%61uth=abc',
+      '/no-such-survey?auth=abc', '/no-such-survey?%61uth=abc', // 404 pages: Nuxt renders them with a request of its own
+    ]
+    for (const path of carrying) {
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const response = await request(path)
+        expect(response.headers.get('cache-control'), path).toBe('no-store')
+        expect(response.headers.get('referrer-policy'), path).toBe('no-referrer')
+        expect(response.headers.get('x-page-cache'), path).toBeNull()
+      }
+    }
+    // Not the app's parameter: its router reads `auth` exactly, case included, after decoding the name once.
+    for (const path of ['/open?AUTH=abc', '/open?authx=abc', '/open?%2561uth=abc', '/open?x=auth']) {
+      const response = await request(path)
+      expect(response.headers.get('referrer-policy'), path).toBe('same-origin')
+      expect(response.headers.get('cache-control') ?? '', path).not.toContain('no-store')
+    }
+  })
+
+  it('no-store on every answer of sign-in, refresh, create-user and generate-user, errors included', async () => {
+    const jwt = await signPartnerToken(GEN_USER_KEY, { username: 'headers', exp: nowSeconds() + 600 })
+    const created = await request<{ authToken: string }>('/api/surveys/partnered/create-user', { method: 'POST', body: { token: jwt } })
+    expect(created.status).toBe(200)
+    const generated = await request<{ username: string, password: string }>('/api/surveys/open/generate-user', { method: 'POST', body: {} })
+    expect(generated.status).toBe(200)
+    const tokenLogin = await request('/api/auth/login/token', { method: 'POST', body: { token: created.body.authToken } })
+    expect(tokenLogin.status).toBe(200)
+    const aliasLogin = await request('/api/auth/login/alias', { method: 'POST', body: { survey: 'open', username: generated.body.username, password: generated.body.password } })
+    expect(aliasLogin.status).toBe(200)
+    const cookie = tokenLogin.headers.getSetCookie().find(value => value.startsWith('rg_refresh='))!.split(';')[0]!
+    const refreshed = await request('/api/auth/refresh', { method: 'POST', headers: { cookie } })
+    expect(refreshed.status).toBe(200)
+    const answers = {
+      created, generated, tokenLogin, aliasLogin, refreshed,
+      createUserRefused: await request('/api/surveys/partnered/create-user', { method: 'POST', body: { token: `${jwt}x` } }),
+      generateUserInvalid: await request('/api/surveys/open/generate-user', { method: 'POST', rawBody: '{', headers: { 'content-type': 'application/json' } }),
+      tokenLoginRefused: await request('/api/auth/login/token', { method: 'POST', body: { token: 'not-a-token' } }),
+      aliasLoginInvalid: await request('/api/auth/login/alias', { method: 'POST', body: {} }),
+      refreshRefused: await request('/api/auth/refresh', { method: 'POST' }),
+    }
+    for (const [name, response] of Object.entries(answers)) expect(response.headers.get('cache-control'), name).toBe('no-store')
   })
 
   it('static assets are nosniff too', async () => {

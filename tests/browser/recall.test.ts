@@ -1,5 +1,7 @@
+import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { upsertSurveys } from '../../server/services/surveys'
+import { refreshSessions, respondents, users } from '#server/database/schema'
+import { upsertSurveys } from '#server/services/surveys'
 import { useBrowser } from '../support/browser'
 import { nowSeconds, signPartnerToken } from '../support/jwt'
 import { startPartnerSite } from '../support/partner-site'
@@ -29,6 +31,16 @@ beforeAll(() => {
     },
   }])
 })
+
+/** What the study team's "disable" does: the respondent's refresh sessions revoked and the access token refused. */
+function endSessionOf(username: string) {
+  const db = server.db()
+  const respondent = db.select().from(respondents).where(eq(respondents.username, username)).get()!
+  db.update(refreshSessions).set({ revokedAt: new Date() }).where(eq(refreshSessions.respondentId, respondent.id)).run()
+  db.update(users).set({ disabled: true }).where(eq(users.id, respondent.userId)).run()
+}
+
+const SIGNED_OUT_NOTICE = 'You have been signed out'
 
 describe('the recall in a browser', () => {
   it('records two meals, survives a reload, submits, returns to the partner with the identifier; feedback shows it', async () => {
@@ -96,5 +108,40 @@ describe('the recall in a browser', () => {
     await page.reload()
     await page.getByTestId('meal-0-food-0-description').waitFor()
     expect(await page.getByTestId('meal-0-food-0-description').inputValue()).toBe('Banana')
+  })
+
+  it('stops saving once the server has ended the session and its renewal is refused, and says so on the sign-in page', async () => {
+    const page = await newPage()
+    await page.goto(url(`/diet/create-user/${await signPartnerToken(SECRET, { username: 'ended' })}?redirect=recall`))
+    await page.getByTestId('meal-0').waitFor()
+    await page.getByTestId('meal-0-add-food').click()
+    await expect.poll(() => page.getByTestId('save-status').textContent(), { timeout: 10_000 }).toBe('All changes saved')
+    const saves: string[] = []
+    page.on('request', (request) => {
+      if (request.method() === 'PUT' && new URL(request.url()).pathname === '/api/surveys/diet/session') saves.push(request.headers().authorization ?? '')
+    })
+
+    endSessionOf('ended')
+    await page.getByTestId('meal-0-food-0-description').fill('Toast')
+    await page.waitForURL(/\/diet$/, { timeout: 10_000 })
+    await expect.poll(() => page.getByTestId('notice').textContent()).toContain(`${SIGNED_OUT_NOTICE}, so your latest changes were not saved`)
+    // The first retry of a failed save comes 2 s after it (RETRY_DELAYS_MS): wait past that once.
+    await page.waitForTimeout(3_000)
+    expect(saves).toHaveLength(1)
+    expect(saves.filter(header => !/^Bearer [\w-]+\.[\w-]+\.[\w-]+$/.test(header))).toEqual([])
+    expect(page.errors).toEqual([])
+  })
+
+  it('takes a respondent whose session has ended from a survey page to the sign-in page with the same notice', async () => {
+    const page = await newPage()
+    await page.goto(url(`/diet/create-user/${await signPartnerToken(SECRET, { username: 'ended-at-home' })}`))
+    await page.waitForURL(/\/diet\/home$/)
+    await expect.poll(() => page.getByTestId('signed-in-as').textContent()).toContain('ended-at-home')
+
+    endSessionOf('ended-at-home')
+    await page.getByRole('link', { name: 'See your feedback' }).click()
+    await page.waitForURL(/\/diet$/, { timeout: 10_000 })
+    await expect.poll(() => page.getByTestId('notice').textContent()).toContain(SIGNED_OUT_NOTICE)
+    expect(page.errors).toEqual([])
   })
 })

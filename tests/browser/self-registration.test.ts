@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { upsertSurveys } from '../../server/services/surveys'
+import { upsertSurveys } from '#server/services/surveys'
 import { useBrowser } from '../support/browser'
 import { startFakeHcaptcha } from '../support/fake-hcaptcha'
 import { url, useTestServer } from '../support/server'

@@ -6,7 +6,7 @@ export interface CliResult { status: number | null, stdout: string, stderr: stri
 
 /** Runs `npm run cli -- …` the way an administrator does (tsx over the sources) on the given database. */
 export function runCli(args: string[], databasePath: string, env: Record<string, string> = {}): CliResult {
-  const result = spawnSync(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'cli', 'index.ts'), ...args], {
+  const result = spawnSync(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), '--tsconfig', join(root, 'tsconfig.tools.json'), join(root, 'cli', 'index.ts'), ...args], {
     cwd: root,
     env: { ...process.env, DATABASE_URL: databasePath, ...env },
     encoding: 'utf8',

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fetch as serverFetch, getServerLogs, setup, startServer, stopServer, url } from '@nuxt/test-utils/e2e'
 import { afterAll } from 'vitest'
-import { openDatabase, type Db } from '../../server/database'
+import { openDatabase, type Db } from '#server/database'
 import { root } from '../../scripts/ensure-build.mjs'
 
 export interface TestServer {
@@ -18,7 +18,10 @@ export interface TestServer {
  * Runs the built server (built once by global-setup) on a fresh SQLite file for this test file.
  * Nothing is mocked: requests go over HTTP to `node .output/server/index.mjs`.
  */
-export async function useTestServer(env: Record<string, string> = {}, options: { prepare?: (databasePath: string) => void } = {}): Promise<TestServer> {
+export async function useTestServer(
+  env: Record<string, string> = {},
+  options: { prepare?: (databasePath: string) => void } = {},
+): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'gateway-test-'))
   const databasePath = join(dir, 'gateway.db')
   options.prepare?.(databasePath)
@@ -51,14 +54,24 @@ export async function useTestServer(env: Record<string, string> = {}, options: {
 export interface JsonResponse<T = unknown> { status: number, headers: Headers, body: T }
 
 /** A request to the test server; the body is parsed as JSON when the answer says it is JSON. */
-export async function request<T = any>(path: string, init: { method?: string, body?: unknown, headers?: Record<string, string>, rawBody?: string } = {}): Promise<JsonResponse<T>> {
+export async function request<T = any>(
+  path: string,
+  init: { method?: string, body?: unknown, headers?: Record<string, string>, rawBody?: string } = {},
+): Promise<JsonResponse<T>> {
   const headers: Record<string, string> = { accept: path.startsWith('/api/') ? 'application/json' : 'text/html', ...init.headers }
   let body: string | undefined = init.rawBody
   if (init.body !== undefined) {
     body = JSON.stringify(init.body)
     headers['content-type'] ??= 'application/json'
   }
-  const response = await serverFetch(path, { method: init.method ?? (body === undefined ? 'GET' : 'POST'), headers, body, redirect: 'manual' })
+  const send = () => serverFetch(path, { method: init.method ?? (body === undefined ? 'GET' : 'POST'), headers, body, redirect: 'manual' })
+  // A kept-alive connection the server closed while this process was blocked (runCli waits synchronously
+  // for the CLI, longer than the server's 5 s keep-alive) fails before any answer: send once more, as
+  // browsers do on a reused connection.
+  const response = await send().catch((error: { cause?: { code?: string } }) => {
+    if (error?.cause?.code === 'UND_ERR_SOCKET') return send()
+    throw error
+  })
   const text = await response.text()
   const isJson = (response.headers.get('content-type') ?? '').includes('json')
   return { status: response.status, headers: response.headers, body: (isJson && text ? JSON.parse(text) : text) as T }

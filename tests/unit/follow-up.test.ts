@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { RespondentRow, SurveyRow, UserRow } from '../../server/database/schema'
-import { followUpUrl } from '../../server/services/follow-up'
+import type { RespondentRow, SurveyRow, UserRow } from '#server/database/schema'
+import { followUpUrl } from '#server/services/follow-up'
 
 const survey = (scheme: SurveyRow['scheme'], allowedRedirectOrigins: string[] = []) => ({ scheme, allowedRedirectOrigins }) as SurveyRow
 const record = (redirectUrl: string | null = null) => ({

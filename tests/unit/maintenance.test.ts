@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { openDatabase } from '../../server/database'
-import { rateLimits, usedTokenIds } from '../../server/database/schema'
-import { pruneExpired } from '../../server/services/maintenance'
-import { upsertSurvey } from '../../server/services/surveys'
-import { rateLimitHit, rateLimitPeek } from '../../server/utils/rate-limit'
+import { openDatabase } from '#server/database'
+import { rateLimits, usedTokenIds } from '#server/database/schema'
+import { pruneExpired } from '#server/services/maintenance'
+import { upsertSurvey } from '#server/services/surveys'
+import { rateLimitHit, rateLimitPeek } from '#server/services/rate-limit'
 
 describe('pruning', () => {
   it('drops expired single-use token ids and old rate-limit windows, keeps live ones', () => {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { openDatabase } from '../../server/database'
-import { surveyEvents, webhookDeliveries } from '../../server/database/schema'
-import { recordEvent } from '../../server/services/notifications'
-import { upsertSurvey } from '../../server/services/surveys'
-import { claimDueDeliveries, RETRY_SCHEDULE_SECONDS, standardWebhookSignature } from '../../server/services/webhooks'
-import { isPrivateAddress, obviouslyPrivateHost } from '../../server/utils/ssrf'
+import { openDatabase } from '#server/database'
+import { surveyEvents, webhookDeliveries } from '#server/database/schema'
+import { recordEvent } from '#server/services/notifications'
+import { upsertSurvey } from '#server/services/surveys'
+import { claimDueDeliveries, RETRY_SCHEDULE_SECONDS, standardWebhookSignature } from '#server/services/webhooks'
+import { isPrivateAddress, obviouslyPrivateHost } from '#server/utils/ssrf'
 
 function setup() {
   const { db } = openDatabase(':memory:')

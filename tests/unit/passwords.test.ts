@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { hashPassword, verifyPassword } from '../../server/utils/passwords'
+import { hashPassword, verifyPassword } from '#server/utils/passwords'
 
 describe('password hashing', () => {
   it('is argon2id with OWASP\'s minimum cost, and verifies', async () => {

@@ -2,9 +2,9 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { openDatabase } from '../../server/database'
-import { seedDemoSurveys } from '../../server/services/seed'
-import { findSurveyBySlug, isOpenAccess, listSurveys } from '../../server/services/surveys'
+import { openDatabase } from '#server/database'
+import { seedDemoSurveys } from '#server/services/seed'
+import { findSurveyBySlug, isOpenAccess, listSurveys } from '#server/services/surveys'
 
 describe('first-start seeding', () => {
   it('seeds demo and partner once, even from two connections (processes) on one file', () => {

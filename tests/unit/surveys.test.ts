@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest'
-import { openDatabase } from '../../server/database'
+import { openDatabase } from '#server/database'
 import {
   effectiveState,
   findSurveyBySlug,
-  listOpenSurveys,
   publicSurveyEntry,
+  publicSurveyList,
   surveyAvailability,
   upsertSurvey,
   upsertSurveys,
-} from '../../server/services/surveys'
-import { AppError } from '../../server/utils/errors'
+} from '#server/services/surveys'
+import { AppError } from '#server/utils/errors'
 
 const freshDb = () => openDatabase(':memory:').db
 const minimal = { name: 'Study', supportEmail: 'team@example.org' }
@@ -117,7 +117,7 @@ describe('availability', () => {
       { slug: 'done', ...minimal, allowGenUsers: true, state: 'completed' },
       { slug: 'soon', ...minimal, name: 'A', allowGenUsers: true, state: 'notStarted' },
     ])
-    expect(listOpenSurveys(db).map(s => s.slug)).toEqual(['soon', 'open'])
+    expect(publicSurveyList(db).map(entry => entry.slug)).toEqual(['soon', 'open'])
     expect(Object.keys(publicSurveyEntry(findSurveyBySlug(db, 'partner')!))).not.toContain('genUserKey')
   })
 })

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
-import { openDatabase } from '../../server/database'
-import { users } from '../../server/database/schema'
-import { writeTransaction } from '../../server/database/write-batch'
+import { openDatabase } from '#server/database'
+import { users } from '#server/database/schema'
+import { writeTransaction } from '#server/database/write-batch'
 
 const folders: string[] = []
 afterEach(() => {

@@ -1,7 +1,7 @@
-import { captchaConfig } from '../../utils/context'
+import { captchaConfig } from '#server/http/settings'
 
 /** What the pages need to show the captcha widget: the provider and its public site key (never the secret). */
 export default defineEventHandler(() => {
   const { provider, siteKey } = captchaConfig()
-  return { provider: provider === 'hcaptcha' ? 'hcaptcha' : 'none', siteKey: provider === 'hcaptcha' ? siteKey : '' }
+  return { provider: provider === 'hcaptcha' ? 'hcaptcha' as const : 'none' as const, siteKey: provider === 'hcaptcha' ? siteKey : '' }
 })

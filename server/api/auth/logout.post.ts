@@ -1,8 +1,10 @@
-import { useDb } from '../../database'
-import { revokeRefreshToken } from '../../services/auth'
-import { clearRefreshCookie, readRefreshCookie } from '../../utils/session'
+import { useDb } from '#server/database'
+import { revokeRefreshToken } from '#server/services/auth'
+import { assertSameOrigin } from '#server/http/same-origin'
+import { clearRefreshCookie, readRefreshCookie } from '#server/http/session'
 
 export default defineEventHandler((event) => {
+  assertSameOrigin(event)
   revokeRefreshToken(useDb(), readRefreshCookie(event))
   clearRefreshCookie(event)
   return { ok: true }

@@ -1,9 +1,11 @@
-import { useDb } from '../../database'
-import { issueAccessToken, rotateRefreshToken } from '../../services/auth'
-import { AppError } from '../../utils/errors'
-import { clearRefreshCookie, readRefreshCookie, setRefreshCookie, useAuthSecret } from '../../utils/session'
+import { useDb } from '#server/database'
+import { issueAccessToken, rotateRefreshToken } from '#server/services/auth'
+import { AppError } from '#server/utils/errors'
+import { assertSameOrigin } from '#server/http/same-origin'
+import { clearRefreshCookie, readRefreshCookie, setRefreshCookie, useAuthSecret } from '#server/http/session'
 
 export default defineEventHandler(async (event) => {
+  assertSameOrigin(event)
   try {
     const { record, survey, refresh } = await rotateRefreshToken(useDb(), readRefreshCookie(event))
     setRefreshCookie(event, refresh)

@@ -1,4 +1,4 @@
-import { useDb } from '../../database'
-import { publicSurveyList } from '../../services/surveys'
+import { useDb } from '#server/database'
+import { publicSurveyList } from '#server/services/surveys'
 
 export default defineEventHandler(() => publicSurveyList(useDb()))

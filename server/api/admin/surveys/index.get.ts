@@ -1,6 +1,6 @@
-import { useDb } from '../../../database'
-import { adminSurveyView, listSurveys } from '../../../services/surveys'
-import { requireAdmin } from '../../../utils/admin'
+import { useDb } from '#server/database'
+import { adminSurveyView, listSurveys } from '#server/services/surveys'
+import { requireAdmin } from '#server/http/admin'
 
 export default defineEventHandler((event) => {
   requireAdmin(event, 'surveys:read')

@@ -1,18 +1,20 @@
-import { z } from 'zod'
-import { useDb } from '../../../database'
-import { findSurveyBySlug } from '../../../services/surveys'
-import { requireAdmin, saveSurveyAsAdmin } from '../../../utils/admin'
-import { conflict } from '../../../utils/errors'
-import { readValidatedJson } from '../../../utils/request'
+import { useDb } from '#server/database'
+import { findSurveyBySlug, saveSurveyAsAdmin } from '#server/services/surveys'
+import { requireAdmin } from '#server/http/admin'
+import { webhooksAllowPrivate } from '#server/http/settings'
+import { conflict } from '#server/utils/errors'
+import { surveyInputSchema } from '#shared/schemas/survey'
+import { defineRouteSchemas, readCheckedJson } from '#server/utils/request'
 
-const bodySchema = z.looseObject({ slug: z.string() })
+export const schemas = defineRouteSchemas({ body: surveyInputSchema })
 
 /** Creates a survey (the same validation as the CLI; secrets are write-only). */
 export default defineEventHandler(async (event) => {
   const { actor } = requireAdmin(event, 'surveys:write')
-  const body = await readValidatedJson(event, bodySchema)
-  if (findSurveyBySlug(useDb(), body.slug)) throw conflict('A survey with this slug already exists (slugs ignore case).', { slug: { msg: 'is already taken' } })
-  const created = saveSurveyAsAdmin(actor, 'survey.create', body)
+  const body = await readCheckedJson(event, schemas.body, 'The survey is not valid.')
+  const db = useDb()
+  if (findSurveyBySlug(db, body.slug)) throw conflict('A survey with this slug already exists (slugs ignore case).', { slug: { msg: 'is already taken' } })
+  const created = saveSurveyAsAdmin(db, actor, body, { allowPrivateWebhooks: webhooksAllowPrivate() })
   setResponseStatus(event, 201)
   return created
 })

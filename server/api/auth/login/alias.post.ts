@@ -1,13 +1,17 @@
-import { useDb } from '../../../database'
-import { loginWithPassword } from '../../../services/login'
-import { aliasLoginSchema } from '../../../../shared/schemas/respondent'
-import { loginContext } from '../../../utils/context'
-import { readValidatedJson } from '../../../utils/request'
-import { signIn } from '../../../utils/session'
+import { useDb } from '#server/database'
+import { loginWithPassword, refuseKnownLimitedAddress } from '#server/services/login'
+import { aliasLoginSchema } from '#shared/schemas/respondent'
+import { loginContext } from '#server/http/settings'
+import { defineRouteSchemas, readValidatedJson } from '#server/utils/request'
+import { signIn } from '#server/http/session'
+
+export const schemas = defineRouteSchemas({ body: aliasLoginSchema })
 
 export default defineEventHandler(async (event) => {
-  const input = await readValidatedJson(event, aliasLoginSchema)
-  const outcome = await loginWithPassword(useDb(), input, loginContext(event))
+  const context = loginContext(event)
+  refuseKnownLimitedAddress(context.ip)
+  const input = await readValidatedJson(event, schemas.body)
+  const outcome = await loginWithPassword(useDb(), input, context)
   if (outcome.kind === 'challenge') return outcome.challenge
   return signIn(event, outcome.record, outcome.survey)
 })

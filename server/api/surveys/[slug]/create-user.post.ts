@@ -1,22 +1,24 @@
-import { useDb } from '../../../database'
-import { createOrUpdateFromPartner } from '../../../services/respondents'
-import { assertSurveyActive, findSurveyBySlug } from '../../../services/surveys'
-import { createUserBodySchema, createUserClaimsSchema } from '../../../../shared/schemas/respondent'
-import { forbidden, notFound, validationError } from '../../../utils/errors'
-import { assertCompactJws, verifyPartnerToken } from '../../../utils/partner-jwt'
-import { readValidatedJson, routerParam } from '../../../utils/request'
+import { useDb } from '#server/database'
+import { createOrUpdateFromPartner } from '#server/services/respondents'
+import { assertSurveyActive, requireSurvey } from '#server/services/surveys'
+import { createUserBodySchema, createUserClaimsSchema } from '#shared/schemas/respondent'
+import { forbidden, validationError } from '#server/utils/errors'
+import { verifyPartnerToken } from '#server/utils/partner-jwt'
+import { defineRouteSchemas, MAX_JSON_BODY_BYTES, readValidatedJson, routerParam } from '#server/utils/request'
+import { configuredOrigin } from '#server/http/settings'
 
-/** SPEC.md 5.4: a partner's signed token creates (or finds) the respondent and returns their auth token. */
+export const schemas = defineRouteSchemas({ body: createUserBodySchema, claims: createUserClaimsSchema })
+
+/** A partner's signed token creates (or finds) the respondent and returns their auth token. */
 export default defineEventHandler(async (event) => {
-  const { token } = await readValidatedJson(event, createUserBodySchema)
-  assertCompactJws(token)
+  // A malformed token is answered with what is wrong with it as the message, as partners have always read it.
+  const { token } = await readValidatedJson(event, schemas.body, MAX_JSON_BODY_BYTES, errors => errors.token?.msg)
   const db = useDb()
-  const survey = findSurveyBySlug(db, routerParam(event, 'slug'))
-  if (!survey) throw notFound('Survey not found.')
+  const survey = requireSurvey(db, routerParam(event, 'slug'))
   if (!survey.allowGenUsers || !survey.genUserKey) throw forbidden('This survey does not accept partner-created respondents.')
-  const { payload, jtiExpiresAt } = await verifyPartnerToken(token, survey, { publicOrigin: useRuntimeConfig().public.origin || undefined })
+  const { payload, jtiExpiresAt } = await verifyPartnerToken(token, survey, { publicOrigin: configuredOrigin() })
   assertSurveyActive(survey)
-  const claims = createUserClaimsSchema.safeParse(payload)
+  const claims = schemas.claims.safeParse(payload)
   if (!claims.success) throw validationError(claims.error, 'The token\'s claims are not valid.')
   const jti = jtiExpiresAt ? { value: payload.jti as string, expiresAt: jtiExpiresAt } : undefined
   return createOrUpdateFromPartner(db, survey, claims.data, { jti })

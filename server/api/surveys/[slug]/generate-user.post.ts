@@ -1,21 +1,15 @@
-import { useDb } from '../../../database'
-import { registerRespondent } from '../../../services/registration'
-import { findSurveyBySlug } from '../../../services/surveys'
-import { generateUserBodySchema } from '../../../../shared/schemas/respondent'
-import { captchaConfig, rateLimitRule, requestIp } from '../../../utils/context'
-import { notFound } from '../../../utils/errors'
-import { readValidatedJson, routerParam } from '../../../utils/request'
+import { useDb } from '#server/database'
+import { registerRespondent } from '#server/services/registration'
+import { requireSurvey } from '#server/services/surveys'
+import { generateUserBodySchema } from '#shared/schemas/respondent'
+import { registrationContext } from '#server/http/settings'
+import { defineRouteSchemas, readValidatedJson, routerParam } from '#server/utils/request'
+
+export const schemas = defineRouteSchemas({ body: generateUserBodySchema })
 
 export default defineEventHandler(async (event) => {
-  const { captcha } = await readValidatedJson(event, generateUserBodySchema)
+  const { captcha } = await readValidatedJson(event, schemas.body)
   const db = useDb()
-  const survey = findSurveyBySlug(db, routerParam(event, 'slug'))
-  if (!survey) throw notFound('Survey not found.')
-  const { generateUserRateLimit: limits } = useRuntimeConfig()
-  return registerRespondent(db, survey, captcha, {
-    ip: requestIp(event),
-    captcha: captchaConfig(),
-    successLimit: rateLimitRule(limits),
-    failureLimit: rateLimitRule(limits, limits.failedMax),
-  })
+  const survey = requireSurvey(db, routerParam(event, 'slug'))
+  return registerRespondent(db, survey, captcha, registrationContext(event))
 })

@@ -1,7 +1,7 @@
-import { useDb } from '../../../database'
-import { publicSurveyBySlug } from '../../../services/surveys'
-import { notFound } from '../../../utils/errors'
-import { routerParam } from '../../../utils/request'
+import { useDb } from '#server/database'
+import { publicSurveyBySlug } from '#server/services/surveys'
+import { notFound } from '#server/utils/errors'
+import { routerParam } from '#server/utils/request'
 
 export default defineEventHandler((event) => {
   const entry = publicSurveyBySlug(useDb(), routerParam(event, 'slug'))

@@ -1,6 +1,6 @@
-import { surveyAvailability, surveyMeals } from '../../../services/surveys'
-import { routerParam } from '../../../utils/request'
-import { requireRespondent } from '../../../utils/session'
+import { surveyAvailability, surveyMeals } from '#server/services/surveys'
+import { routerParam } from '#server/utils/request'
+import { requireRespondent } from '#server/http/session'
 
 /** What the survey app needs to run the survey for the signed-in respondent. */
 export default defineEventHandler(async (event) => {

@@ -1,7 +1,7 @@
-import { useDb } from '../../../database'
-import { cancelSession } from '../../../services/recall'
-import { routerParam } from '../../../utils/request'
-import { requireRespondent } from '../../../utils/session'
+import { useDb } from '#server/database'
+import { cancelSession } from '#server/services/recall'
+import { routerParam } from '#server/utils/request'
+import { requireRespondent } from '#server/http/session'
 
 export default defineEventHandler(async (event) => {
   const { record, survey } = await requireRespondent(event, routerParam(event, 'slug'))

@@ -1,7 +1,7 @@
-import { useDb } from '../../../database'
-import { startOrResumeSession } from '../../../services/recall'
-import { routerParam } from '../../../utils/request'
-import { requireRespondent } from '../../../utils/session'
+import { useDb } from '#server/database'
+import { startOrResumeSession } from '#server/services/recall'
+import { routerParam } from '#server/utils/request'
+import { requireRespondent } from '#server/http/session'
 
 /** Starts the respondent's recall, or resumes the one in progress. */
 export default defineEventHandler(async (event) => {

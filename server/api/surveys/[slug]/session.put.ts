@@ -1,12 +1,14 @@
-import { useDb } from '../../../database'
-import { saveSession } from '../../../services/recall'
-import { MAX_SESSION_DATA_BYTES, sessionSaveSchema } from '../../../../shared/schemas/recall'
-import { readValidatedJson, routerParam } from '../../../utils/request'
-import { requireRespondent } from '../../../utils/session'
+import { useDb } from '#server/database'
+import { saveSession } from '#server/services/recall'
+import { MAX_SESSION_DATA_BYTES, sessionSaveSchema } from '#shared/schemas/recall'
+import { defineRouteSchemas, readValidatedJson, routerParam } from '#server/utils/request'
+import { requireRespondent } from '#server/http/session'
+
+export const schemas = defineRouteSchemas({ body: sessionSaveSchema })
 
 /** Saves the recall in progress (the page calls this as the respondent goes). */
 export default defineEventHandler(async (event) => {
   const { record, survey } = await requireRespondent(event, routerParam(event, 'slug'))
-  const { data } = await readValidatedJson(event, sessionSaveSchema, MAX_SESSION_DATA_BYTES)
+  const { data } = await readValidatedJson(event, schemas.body, MAX_SESSION_DATA_BYTES)
   return saveSession(useDb(), survey, record, data)
 })

@@ -1,8 +1,8 @@
-import { useDb } from '../../../database'
-import { respondentSubmissions } from '../../../services/recall'
-import { forbidden } from '../../../utils/errors'
-import { routerParam } from '../../../utils/request'
-import { requireRespondent } from '../../../utils/session'
+import { useDb } from '#server/database'
+import { respondentSubmissions } from '#server/services/recall'
+import { forbidden } from '#server/utils/errors'
+import { routerParam } from '#server/utils/request'
+import { requireRespondent } from '#server/http/session'
 
 /** The respondent's own submissions, for the feedback page (only when the survey offers feedback). */
 export default defineEventHandler(async (event) => {

@@ -1,8 +1,8 @@
-import { useDb } from '../../../database'
-import { activeSession, submissionStatus } from '../../../services/recall'
-import { customFieldsOf } from '../../../services/respondents'
-import { routerParam } from '../../../utils/request'
-import { requireRespondent } from '../../../utils/session'
+import { useDb } from '#server/database'
+import { activeSession, submissionStatus } from '#server/services/recall'
+import { customFieldsOf } from '#server/services/respondents'
+import { routerParam } from '#server/utils/request'
+import { requireRespondent } from '#server/http/session'
 
 /** The signed-in respondent: who they are (public fields only), their submissions and the limits. */
 export default defineEventHandler(async (event) => {

@@ -1,15 +1,12 @@
-import { useDb } from '../../../../database'
-import { audit } from '../../../../services/audit'
-import { resendDelivery } from '../../../../services/webhooks'
-import { requireAdmin } from '../../../../utils/admin'
-import { routerParam } from '../../../../utils/request'
+import { useDb } from '#server/database'
+import { resendDelivery } from '#server/services/webhooks'
+import { requireAdmin } from '#server/http/admin'
+import { routerParam } from '#server/utils/request'
 
 export default defineEventHandler((event) => {
   const { actor } = requireAdmin(event, 'deliveries:write')
   const id = routerParam(event, 'id')
-  const db = useDb()
-  resendDelivery(db, id)
-  audit(db, actor, 'delivery.resend', id)
+  resendDelivery(useDb(), id, actor)
   setResponseStatus(event, 202)
-  return { id, status: 'pending' }
+  return { id, status: 'pending' as const }
 })

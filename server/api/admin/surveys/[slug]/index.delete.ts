@@ -1,15 +1,16 @@
-import { useDb } from '../../../../database'
-import { audit } from '../../../../services/audit'
-import { deleteSurvey } from '../../../../services/surveys'
-import { adminSurvey, requireAdmin } from '../../../../utils/admin'
+import { useDb } from '#server/database'
+import { deleteSurvey } from '#server/services/surveys'
+import { surveyDeleteQuerySchema } from '#shared/schemas/admin'
+import { adminSurvey, requireAdmin } from '#server/http/admin'
+import { defineRouteSchemas, readValidatedQuery } from '#server/utils/request'
+
+export const schemas = defineRouteSchemas({ query: surveyDeleteQuerySchema })
 
 /** Deletes a survey; refused (409) while it has respondents unless `?force=true`. */
 export default defineEventHandler((event) => {
   const { actor } = requireAdmin(event, 'surveys:write')
   const survey = adminSurvey(event)
-  const force = getQuery(event).force === 'true'
-  const db = useDb()
-  const removed = deleteSurvey(db, survey, force)
-  audit(db, actor, 'survey.delete', survey.slug, { force, respondentsRemoved: removed })
+  const { force } = readValidatedQuery(event, schemas.query)
+  const removed = deleteSurvey(useDb(), survey, force, actor)
   return { deleted: survey.slug, respondentsRemoved: removed }
 })

@@ -1,5 +1,5 @@
-import { adminSurveyView } from '../../../../services/surveys'
-import { adminSurvey, requireAdmin } from '../../../../utils/admin'
+import { adminSurveyView } from '#server/services/surveys'
+import { adminSurvey, requireAdmin } from '#server/http/admin'
 
 export default defineEventHandler((event) => {
   requireAdmin(event, 'surveys:read')

@@ -1,14 +1,14 @@
-import { useDb } from '../../../../../database'
-import { listRespondents } from '../../../../../services/respondent-admin'
-import { respondentListQuerySchema } from '../../../../../../shared/schemas/admin'
-import { adminSurvey, requireAdmin } from '../../../../../utils/admin'
-import { validationError } from '../../../../../utils/errors'
+import { useDb } from '#server/database'
+import { listRespondents } from '#server/services/respondent-admin'
+import { respondentListQuerySchema } from '#shared/schemas/admin'
+import { adminSurvey, requireAdmin } from '#server/http/admin'
+import { defineRouteSchemas, readValidatedQuery } from '#server/utils/request'
+
+export const schemas = defineRouteSchemas({ query: respondentListQuerySchema })
 
 /** Respondents of the survey, a page at a time (`?page=&limit=`), optionally filtered by `?username=` (substring). */
 export default defineEventHandler((event) => {
   requireAdmin(event, 'respondents:read')
   const survey = adminSurvey(event)
-  const query = respondentListQuerySchema.safeParse(getQuery(event))
-  if (!query.success) throw validationError(query.error, 'The query is not valid.')
-  return listRespondents(useDb(), survey, query.data)
+  return listRespondents(useDb(), survey, readValidatedQuery(event, schemas.query))
 })

@@ -1,14 +1,9 @@
-import { useDb } from '../../../../../../database'
-import { audit } from '../../../../../../services/audit'
-import { rotateAuthToken } from '../../../../../../services/respondent-admin'
-import { adminSurvey, requireAdmin, userIdParam } from '../../../../../../utils/admin'
+import { useDb } from '#server/database'
+import { rotateAuthToken } from '#server/services/respondent-admin'
+import { adminSurvey, requireAdmin, userIdParam } from '#server/http/admin'
 
 /** Rotates the respondent's auth token: links sent before stop working. */
 export default defineEventHandler((event) => {
   const { actor } = requireAdmin(event, 'respondents:write')
-  const survey = adminSurvey(event)
-  const db = useDb()
-  const rotated = rotateAuthToken(db, survey, userIdParam(event))
-  audit(db, actor, 'respondent.rotate-auth-token', `${survey.slug}/${rotated.userId}`)
-  return rotated
+  return rotateAuthToken(useDb(), adminSurvey(event), userIdParam(event), actor)
 })

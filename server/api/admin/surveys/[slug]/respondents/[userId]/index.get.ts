@@ -1,6 +1,6 @@
-import { useDb } from '../../../../../../database'
-import { getRespondent } from '../../../../../../services/respondent-admin'
-import { adminSurvey, requireAdmin, userIdParam } from '../../../../../../utils/admin'
+import { useDb } from '#server/database'
+import { getRespondent } from '#server/services/respondent-admin'
+import { adminSurvey, requireAdmin, userIdParam } from '#server/http/admin'
 
 export default defineEventHandler((event) => {
   requireAdmin(event, 'respondents:read')

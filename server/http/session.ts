@@ -1,18 +1,18 @@
 import { deleteCookie, getCookie, getRequestHeader, setCookie, type H3Event } from 'h3'
-import { useDb } from '../database'
-import type { SurveyRow } from '../database/schema'
-import { issueAccessToken, REFRESH_COOKIE, startRefreshSession, verifyAccessToken, type AccessClaims, type IssuedRefreshToken } from '../services/auth'
-import { findRespondentById, type RespondentRecord } from '../services/respondents'
-import { findSurveyBySlug } from '../services/surveys'
-import { resolveAuthSecret } from '../services/settings'
-import { isHttps } from './context'
-import { forbidden, notFound, unauthorized } from './errors'
-import { bearerToken } from './tokens'
+import { useDb } from '#server/database'
+import type { SurveyRow } from '#server/database/schema'
+import { issueAccessToken, REFRESH_COOKIE, startRefreshSession, verifyAccessToken, type IssuedRefreshToken } from '#server/services/auth'
+import { findRespondentById, type RespondentRecord } from '#server/services/respondents'
+import { resolveAuthSecret } from '#server/services/settings'
+import { requireSurvey } from '#server/services/surveys'
+import { forbidden, unauthorized } from '#server/utils/errors'
+import { bearerToken } from '#server/utils/tokens'
+import { configuredAuthSecret, isHttps, sessionLifetimeSeconds } from './settings'
 
 let cachedSecret: string | undefined
 
 export function useAuthSecret(): string {
-  cachedSecret ??= resolveAuthSecret(useDb(), useRuntimeConfig().authSecret)
+  cachedSecret ??= resolveAuthSecret(useDb(), configuredAuthSecret())
   return cachedSecret
 }
 
@@ -35,14 +35,14 @@ export const readRefreshCookie = (event: H3Event) => getCookie(event, REFRESH_CO
 /** Signs the respondent in: a new refresh-token family in the cookie, an access token in the answer. */
 export async function signIn(event: H3Event, record: RespondentRecord, survey: SurveyRow) {
   const [refresh, accessToken] = await Promise.all([
-    startRefreshSession(useDb(), record.respondent.id),
+    startRefreshSession(useDb(), record.respondent.id, sessionLifetimeSeconds()),
     issueAccessToken(useAuthSecret(), record.respondent, survey),
   ])
   setRefreshCookie(event, refresh)
   return { accessToken }
 }
 
-export interface RespondentContext { claims: AccessClaims, record: RespondentRecord, survey: SurveyRow }
+export interface RespondentContext { record: RespondentRecord, survey: SurveyRow }
 
 /**
  * The respondent behind `Authorization: Bearer <access token>` on a survey route: 401 without a valid
@@ -53,10 +53,9 @@ export async function requireRespondent(event: H3Event, slug: string): Promise<R
   if (!token) throw unauthorized('Sign in first: send the access token as "Authorization: Bearer <token>".')
   const claims = await verifyAccessToken(useAuthSecret(), token)
   const db = useDb()
-  const survey = findSurveyBySlug(db, slug)
-  if (!survey) throw notFound('Survey not found.')
+  const survey = requireSurvey(db, slug)
   if (survey.id !== claims.surveyId) throw forbidden('This access token is for another survey.')
   const record = findRespondentById(db, claims.respondentId)
   if (!record || record.user.disabled || record.respondent.surveyId !== survey.id) throw unauthorized('This account cannot sign in.')
-  return { claims, record, survey }
+  return { record, survey }
 }

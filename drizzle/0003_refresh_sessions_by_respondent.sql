@@ -1,0 +1,1 @@
+CREATE INDEX `refresh_sessions_respondent_idx` ON `refresh_sessions` (`respondent_id`);
