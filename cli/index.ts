@@ -1,7 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { closeDb, useDb } from '#server/database'
-import { adminSurveyView, effectiveState, findSurveyBySlug, isOpenAccess, listSurveys, SURVEY_SECRET_FIELDS, upsertSurveys } from '#server/services/surveys'
+import {
+  adminSurveyView, effectiveState, isOpenAccess, listSurveys, requireSurvey, SURVEY_SECRET_FIELDS, upsertSurveys,
+} from '#server/services/surveys'
 import { listDeliveries, resendDelivery } from '#server/services/webhooks'
 import { ADMIN_SCOPES, createAccessToken, listAccessTokens, revokeAccessToken } from '#server/services/access-tokens'
 import { authLinksCsv, rotateAuthToken } from '#server/services/respondent-admin'
@@ -56,6 +58,8 @@ const commands: Record<string, Command> = {
     }
     const bodies: unknown[] = Array.isArray(input) ? input : [input]
     const results = upsertSurveys(useDb(), input, {
+      // The CLI runs outside the server: it reads the server's NUXT_WEBHOOKS_ALLOW_PRIVATE from the environment.
+      allowPrivateWebhooks: process.env.NUXT_WEBHOOKS_ALLOW_PRIVATE === 'true',
       audit: {
         actor: CLI_ACTOR,
         details: (_result, index) => {
@@ -201,11 +205,7 @@ const commands: Record<string, Command> = {
   },
 }
 
-function surveyNamed(slug: string) {
-  const survey = findSurveyBySlug(useDb(), slug)
-  if (!survey) throw new AppError(404, `No survey "${slug}".`)
-  return survey
-}
+const surveyNamed = (slug: string) => requireSurvey(useDb(), slug)
 
 /** `--name value` pairs and the remaining positional arguments. */
 function parseArgs(args: string[]) {

@@ -264,7 +264,6 @@ export interface UpsertResult {
  * call are written in one transaction: a bad entry changes nothing.
  */
 export function upsertSurveys(db: Db, input: unknown, options: UpsertOptions = {}): UpsertResult[] {
-  options = { allowPrivateWebhooks: process.env.NUXT_WEBHOOKS_ALLOW_PRIVATE === 'true', ...options }
   const inputs = parseSurveyInputs(input)
   const errors = fieldErrors()
   const plans = inputs.map((survey, index) => {
