@@ -155,6 +155,9 @@ describe('npm run cli -- audits what reveals or changes secrets', () => {
     const db = server.db()
     const survey = findSurveyBySlug(db, 'audited')!
     const respondent = await createOrUpdateFromPartner(db, survey, { username: 'rotated-respondent' })
+    const signedIn = await request('/api/auth/login/token', { method: 'POST', body: { token: respondent.authToken } })
+    expect(signedIn.status).toBe(200)
+    const refreshCookie = signedIn.headers.getSetCookie().find(value => value.startsWith('rg_refresh='))!.split(';')[0]!
     const before = auditRows().length
     const rotated = runCli(['respondents:rotate-token', 'AUDITED', respondent.userId], server.databasePath)
     expect(rotated.status).toBe(0)
@@ -164,6 +167,8 @@ describe('npm run cli -- audits what reveals or changes secrets', () => {
     const row = db.select().from(respondents).where(eq(respondents.userId, Number(respondent.userId))).get()!
     expect(row.authToken).toBe(printed.authToken)
     expect((await request('/api/auth/login/token', { method: 'POST', body: { token: respondent.authToken } })).status).toBe(401)
+    // The session signed in with the old link ends with it.
+    expect((await request('/api/auth/refresh', { method: 'POST', headers: { cookie: refreshCookie } })).status).toBe(401)
     expect((await request('/api/auth/login/token', { method: 'POST', body: { token: printed.authToken } })).status).toBe(200)
     expect(newRows(before)).toEqual([expect.objectContaining({ actor: 'cli', tokenId: null, action: 'respondent.rotate-auth-token', target: `audited/${respondent.userId}` })])
     expect(JSON.stringify(auditRows())).not.toContain(printed.authToken)
