@@ -1,9 +1,6 @@
-/**
- * The PostgreSQL schema: the same tables, columns and indexes, under the same names, as the SQLite
- * schema in schema.ts (drizzle has no dialect-neutral schema). Timestamps are `timestamptz`, flags
- * `boolean`, JSON `jsonb`; both engines hand the services the same JavaScript values (Date, boolean,
- * parsed JSON). tests/unit/schemas-alike.test.ts keeps the two in step.
- */
+// Generated from schema.ts by scripts/postgres-schema.mjs (`npm run db:generate`): edit schema.ts, not this file.
+// The same tables, columns and indexes under the same names; timestamps are timestamptz, flags boolean,
+// JSON jsonb, so both engines hand the services the same JavaScript values (Date, boolean, parsed JSON).
 import { sql } from 'drizzle-orm'
 import { boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core'
 import type { LanguageCode } from '../../i18n/languages'
@@ -122,6 +119,11 @@ export const rateLimits = pgTable('rate_limits', {
 }, table => [
   index('rate_limits_window_idx').on(table.windowStart),
 ])
+
+export type SurveyRow = typeof surveys.$inferSelect
+export type NewSurveyRow = typeof surveys.$inferInsert
+export type RespondentRow = typeof respondents.$inferSelect
+export type UserRow = typeof users.$inferSelect
 
 /** A respondent's recall in progress (at most one active per respondent and survey). */
 export const recallSessions = pgTable('recall_sessions', {

@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { getTableName, is, Table } from 'drizzle-orm'
 import { getTableConfig as pgTableConfig } from 'drizzle-orm/pg-core'
 import { getTableConfig as sqliteTableConfig } from 'drizzle-orm/sqlite-core'
 import { describe, expect, it } from 'vitest'
 import * as postgres from '#server/database/schema.postgres'
 import * as sqlite from '#server/database/schema'
+import { postgresSchemaSource } from '../../scripts/postgres-schema.mjs'
 
 interface Shape {
   columns: Record<string, { notNull: boolean, primary: boolean }>
@@ -28,6 +31,11 @@ function shapes(schema: Record<string, unknown>, config: (table: any) => any): R
 }
 
 describe('the two engines\' schemas', () => {
+  it('schema.postgres.ts is what scripts/postgres-schema.mjs makes of schema.ts (run npm run db:generate)', () => {
+    const committed = readFileSync(fileURLToPath(new URL('../../server/database/schema.postgres.ts', import.meta.url)), 'utf8')
+    expect(committed).toBe(postgresSchemaSource())
+  })
+
   it('have the same tables, columns, nullability, keys and index names', () => {
     const onSqlite = shapes(sqlite, sqliteTableConfig)
     const onPostgres = shapes(postgres, pgTableConfig)
