@@ -71,6 +71,7 @@ const common = {
   404: { description: 'Not found.' },
   429: { description: 'Rate limited; see `Retry-After`.', headers: { 'Retry-After': 'Seconds to wait.' } },
 } satisfies Record<number, Answer>
+const commonAnswers = (...codes: (keyof typeof common)[]) => Object.fromEntries(codes.map(code => [code, common[code]]))
 const passwordQueueFull: Answer = { description: 'The server is busy hashing passwords; see `Retry-After`.', headers: { 'Retry-After': 'Seconds to wait.' } }
 const crossSite: Answer = { description: 'Sent from another site (a foreign `Origin` or `Sec-Fetch-Site: cross-site`).' }
 
@@ -109,10 +110,7 @@ export const operations: Operation[] = [
     body: generateUserBodySchema,
     responses: {
       200: { description: 'Credentials, shown once.', schema: generatedCredentialsSchema },
-      400: common[400],
-      403: common[403],
-      404: common[404],
-      429: common[429],
+      ...commonAnswers(400, 403, 404, 429),
       503: { description: 'The captcha provider did not answer in time.' },
     },
   },
@@ -127,9 +125,7 @@ export const operations: Operation[] = [
     claims: createUserClaimsSchema,
     responses: {
       200: { description: 'The respondent and their auth token.', schema: createUserResponseSchema },
-      400: common[400],
-      403: common[403],
-      404: common[404],
+      ...commonAnswers(400, 403, 404),
       503: passwordQueueFull,
     },
   },
@@ -150,10 +146,7 @@ export const operations: Operation[] = [
     body: aliasLoginSchema,
     responses: {
       200: { description: 'An access token (and the HttpOnly refresh cookie), or a captcha challenge.', schema: loginResponseSchema },
-      400: common[400],
-      401: common[401],
-      403: common[403],
-      429: common[429],
+      ...commonAnswers(400, 401, 403, 429),
       503: passwordQueueFull,
     },
   },
@@ -166,10 +159,7 @@ export const operations: Operation[] = [
     body: tokenLoginSchema,
     responses: {
       200: { description: 'An access token (and the HttpOnly refresh cookie), or a captcha challenge.', schema: loginResponseSchema },
-      400: common[400],
-      401: common[401],
-      403: common[403],
-      429: common[429],
+      ...commonAnswers(400, 401, 403, 429),
       503: passwordQueueFull,
     },
   },
@@ -205,9 +195,7 @@ export const operations: Operation[] = [
     summary: 'What the survey app needs to run the survey',
     responses: {
       200: { description: 'Survey parameters.', schema: surveyParametersSchema },
-      401: common[401],
-      403: common[403],
-      404: common[404],
+      ...commonAnswers(401, 403, 404),
     },
   },
   {
@@ -218,9 +206,7 @@ export const operations: Operation[] = [
     summary: 'The signed-in respondent, their submissions and limits',
     responses: {
       200: { description: 'Respondent information (public custom fields only).', schema: userInfoSchema },
-      401: common[401],
-      403: common[403],
-      404: common[404],
+      ...commonAnswers(401, 403, 404),
     },
   },
   {
@@ -231,9 +217,7 @@ export const operations: Operation[] = [
     summary: 'Start the recall, or resume the one in progress',
     responses: {
       200: { description: 'The session.', schema: recallSessionViewSchema },
-      401: common[401],
-      403: common[403],
-      404: common[404],
+      ...commonAnswers(401, 403, 404),
     },
   },
   {
@@ -245,10 +229,7 @@ export const operations: Operation[] = [
     body: sessionSaveSchema,
     responses: {
       200: { description: 'Saved.', schema: recallSessionViewSchema },
-      400: common[400],
-      401: common[401],
-      403: common[403],
-      404: common[404],
+      ...commonAnswers(400, 401, 403, 404),
       413: { description: 'The recall state is larger than 64 KiB.' },
     },
   },
@@ -260,9 +241,7 @@ export const operations: Operation[] = [
     summary: 'Cancel the recall in progress',
     responses: {
       200: { description: 'Cancelled.', schema: sessionCancelResultSchema },
-      401: common[401],
-      403: common[403],
-      404: common[404],
+      ...commonAnswers(401, 403, 404),
     },
   },
   {
@@ -275,10 +254,7 @@ export const operations: Operation[] = [
     body: submissionRequestSchema,
     responses: {
       200: { description: 'The submission and where to send the respondent next.', schema: submissionResultSchema },
-      400: common[400],
-      401: common[401],
-      403: common[403],
-      404: common[404],
+      ...commonAnswers(400, 401, 403, 404),
       409: { description: 'The session was cancelled.' },
     },
   },
@@ -290,9 +266,7 @@ export const operations: Operation[] = [
     summary: 'The respondent\'s own submissions (feedback)',
     responses: {
       200: { description: 'Submissions, newest first.', schema: feedbackSubmissionListSchema },
-      401: common[401],
-      403: common[403],
-      404: common[404],
+      ...commonAnswers(401, 403, 404),
     },
   },
   {
@@ -321,9 +295,7 @@ export const operations: Operation[] = [
     body: surveyInputSchema,
     responses: {
       201: { description: 'Created.', schema: adminSurveySchema },
-      400: common[400],
-      401: common[401],
-      403: common[403],
+      ...commonAnswers(400, 401, 403),
       409: { description: 'The slug is taken (ignoring case).' },
       429: common[429],
     },
@@ -336,10 +308,7 @@ export const operations: Operation[] = [
     summary: 'One survey',
     responses: {
       200: { description: 'The survey.', schema: adminSurveySchema },
-      401: common[401],
-      403: common[403],
-      404: common[404],
-      429: common[429],
+      ...commonAnswers(401, 403, 404, 429),
     },
   },
   {
@@ -351,11 +320,7 @@ export const operations: Operation[] = [
     body: surveyUpdateSchema,
     responses: {
       200: { description: 'Updated.', schema: adminSurveySchema },
-      400: common[400],
-      401: common[401],
-      403: common[403],
-      404: common[404],
-      429: common[429],
+      ...commonAnswers(400, 401, 403, 404, 429),
     },
   },
   {
@@ -367,10 +332,7 @@ export const operations: Operation[] = [
     query: surveyDeleteQuerySchema,
     responses: {
       200: { description: 'Deleted.', schema: surveyDeletedSchema },
-      400: common[400],
-      401: common[401],
-      403: common[403],
-      404: common[404],
+      ...commonAnswers(400, 401, 403, 404),
       409: { description: 'The survey has respondents.' },
       429: common[429],
     },
@@ -384,11 +346,7 @@ export const operations: Operation[] = [
     query: respondentListQuerySchema,
     responses: {
       200: { description: 'A page of respondents.', schema: adminRespondentPageSchema },
-      400: common[400],
-      401: common[401],
-      403: common[403],
-      404: common[404],
-      429: common[429],
+      ...commonAnswers(400, 401, 403, 404, 429),
     },
   },
   {
@@ -400,10 +358,7 @@ export const operations: Operation[] = [
     body: adminRespondentCreateSchema,
     responses: {
       201: { description: 'Created, with the auth token.', schema: adminRespondentCreatedSchema },
-      400: common[400],
-      401: common[401],
-      403: common[403],
-      404: common[404],
+      ...commonAnswers(400, 401, 403, 404),
       409: { description: 'The username is taken in this survey (`errors.username`).' },
       429: common[429],
     },
@@ -416,10 +371,7 @@ export const operations: Operation[] = [
     summary: 'Sign-in links of every respondent, as CSV',
     responses: {
       200: { description: 'The sign-in links, one respondent a row.', contentType: 'text/csv', schema: authLinksCsvSchema },
-      401: common[401],
-      403: common[403],
-      404: common[404],
-      429: common[429],
+      ...commonAnswers(401, 403, 404, 429),
     },
   },
   {
@@ -430,11 +382,7 @@ export const operations: Operation[] = [
     summary: 'One respondent',
     responses: {
       200: { description: 'The respondent.', schema: adminRespondentSchema },
-      401: common[401],
-      403: common[403],
-      404: common[404],
-      400: common[400],
-      429: common[429],
+      ...commonAnswers(401, 403, 404, 400, 429),
     },
   },
   {
@@ -446,11 +394,7 @@ export const operations: Operation[] = [
     body: adminRespondentUpdateSchema,
     responses: {
       200: { description: 'Updated.', schema: adminRespondentSchema },
-      400: common[400],
-      401: common[401],
-      403: common[403],
-      404: common[404],
-      429: common[429],
+      ...commonAnswers(400, 401, 403, 404, 429),
     },
   },
   {
@@ -461,11 +405,7 @@ export const operations: Operation[] = [
     summary: 'Rotate a respondent\'s auth token',
     responses: {
       200: { description: 'The new token.', schema: authTokenRotatedSchema },
-      401: common[401],
-      403: common[403],
-      404: common[404],
-      400: common[400],
-      429: common[429],
+      ...commonAnswers(401, 403, 404, 400, 429),
     },
   },
   {
@@ -477,11 +417,7 @@ export const operations: Operation[] = [
     query: deliveryListQuerySchema,
     responses: {
       200: { description: 'Deliveries, newest first.', schema: deliveryListSchema },
-      400: common[400],
-      401: common[401],
-      403: common[403],
-      404: common[404],
-      429: common[429],
+      ...commonAnswers(400, 401, 403, 404, 429),
     },
   },
   {
@@ -492,10 +428,7 @@ export const operations: Operation[] = [
     summary: 'Send a delivery again (same webhook-id)',
     responses: {
       202: { description: 'Queued.', schema: deliveryResendResultSchema },
-      401: common[401],
-      403: common[403],
-      404: common[404],
-      429: common[429],
+      ...commonAnswers(401, 403, 404, 429),
     },
   },
 ]
