@@ -153,10 +153,15 @@ export const submissions = pgTable('submissions', {
   index('submissions_user_time_idx').on(table.surveyId, table.userId, table.submissionTime),
 ])
 
-export const submissionMeals = pgTable('submission_meals', {
+/** The columns of a row that is one of an ordered list inside its parent (a meal of a submission, a food of a meal). */
+const listItem = () => ({
   id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
-  submissionId: text('submission_id').notNull().references(() => submissions.id, { onDelete: 'cascade' }),
   position: integer('position').notNull(),
+})
+
+export const submissionMeals = pgTable('submission_meals', {
+  ...listItem(),
+  submissionId: text('submission_id').notNull().references(() => submissions.id, { onDelete: 'cascade' }),
   name: text('name').notNull(),
   time: text('time'),
   skipped: boolean('skipped').notNull().default(false),
@@ -165,9 +170,8 @@ export const submissionMeals = pgTable('submission_meals', {
 ])
 
 export const submissionFoods = pgTable('submission_foods', {
-  id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+  ...listItem(),
   mealId: integer('meal_id').notNull().references(() => submissionMeals.id, { onDelete: 'cascade' }),
-  position: integer('position').notNull(),
   description: text('description').notNull(),
   amount: text('amount'),
   unit: text('unit'),

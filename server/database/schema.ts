@@ -150,10 +150,15 @@ export const submissions = sqliteTable('submissions', {
   index('submissions_user_time_idx').on(table.surveyId, table.userId, table.submissionTime),
 ])
 
-export const submissionMeals = sqliteTable('submission_meals', {
+/** The columns of a row that is one of an ordered list inside its parent (a meal of a submission, a food of a meal). */
+const listItem = () => ({
   id: integer('id').primaryKey({ autoIncrement: true }),
-  submissionId: text('submission_id').notNull().references(() => submissions.id, { onDelete: 'cascade' }),
   position: integer('position').notNull(),
+})
+
+export const submissionMeals = sqliteTable('submission_meals', {
+  ...listItem(),
+  submissionId: text('submission_id').notNull().references(() => submissions.id, { onDelete: 'cascade' }),
   name: text('name').notNull(),
   time: text('time'),
   skipped: integer('skipped', { mode: 'boolean' }).notNull().default(false),
@@ -162,9 +167,8 @@ export const submissionMeals = sqliteTable('submission_meals', {
 ])
 
 export const submissionFoods = sqliteTable('submission_foods', {
-  id: integer('id').primaryKey({ autoIncrement: true }),
+  ...listItem(),
   mealId: integer('meal_id').notNull().references(() => submissionMeals.id, { onDelete: 'cascade' }),
-  position: integer('position').notNull(),
   description: text('description').notNull(),
   amount: text('amount'),
   unit: text('unit'),

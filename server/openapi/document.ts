@@ -71,367 +71,204 @@ const common = {
   404: { description: 'Not found.' },
   429: { description: 'Rate limited; see `Retry-After`.', headers: { 'Retry-After': 'Seconds to wait.' } },
 } satisfies Record<number, Answer>
+const answer = (description: string, schema?: z.ZodType): Answer => ({ description, schema })
 const commonAnswers = (...codes: (keyof typeof common)[]) => Object.fromEntries(codes.map(code => [code, common[code]]))
-const passwordQueueFull: Answer = { description: 'The server is busy hashing passwords; see `Retry-After`.', headers: { 'Retry-After': 'Seconds to wait.' } }
+const passwordQueueFull: Answer = {
+  description: 'The server is busy hashing passwords; see `Retry-After`.',
+  headers: { 'Retry-After': 'Seconds to wait.' },
+}
 const crossSite: Answer = { description: 'Sent from another site (a foreign `Origin` or `Sec-Fetch-Site: cross-site`).' }
 
-export const operations: Operation[] = [
-  {
-    method: 'get',
-    path: '/api/surveys',
-    tag: 'Public',
-    auth: 'none',
-    summary: 'Open-access surveys, sorted by name',
-    responses: { 200: { description: 'Public survey entries.', schema: publicSurveyListSchema } },
+const operationTable: Record<`${Uppercase<Operation['method']>} /api/${string}`, Omit<Operation, 'method' | 'path'>> = {
+  'GET /api/surveys': {
+    tag: 'Public', auth: 'none', summary: 'Open-access surveys, sorted by name',
+    responses: { 200: answer('Public survey entries.', publicSurveyListSchema) },
   },
-  {
-    method: 'get',
-    path: '/api/surveys/{slug}',
-    tag: 'Public',
-    auth: 'none',
-    summary: 'One survey\'s public entry (slug ignoring case)',
-    responses: { 200: { description: 'The public entry.', schema: publicSurveyEntrySchema }, 404: common[404] },
+  'GET /api/surveys/{slug}': {
+    tag: 'Public', auth: 'none', summary: 'One survey\'s public entry (slug ignoring case)',
+    responses: { 200: answer('The public entry.', publicSurveyEntrySchema), 404: common[404] },
   },
-  {
-    method: 'get',
-    path: '/api/surveys/{slug}/availability',
-    tag: 'Public',
-    auth: 'none',
-    summary: 'Whether the survey takes respondents now, and if not why',
-    responses: { 200: { description: 'Availability.', schema: surveyAvailabilitySchema }, 404: common[404] },
+  'GET /api/surveys/{slug}/availability': {
+    tag: 'Public', auth: 'none', summary: 'Whether the survey takes respondents now, and if not why',
+    responses: { 200: answer('Availability.', surveyAvailabilitySchema), 404: common[404] },
   },
-  {
-    method: 'post',
-    path: '/api/surveys/{slug}/generate-user',
-    tag: 'Public',
-    auth: 'none',
-    summary: 'Self-registration on an open-access survey',
+  'POST /api/surveys/{slug}/generate-user': {
+    tag: 'Public', auth: 'none', summary: 'Self-registration on an open-access survey',
     description: 'Behind the captcha when one is configured; rate limited per client address.',
     body: generateUserBodySchema,
     responses: {
-      200: { description: 'Credentials, shown once.', schema: generatedCredentialsSchema },
+      200: answer('Credentials, shown once.', generatedCredentialsSchema),
       ...commonAnswers(400, 403, 404, 429),
-      503: { description: 'The captcha provider did not answer in time.' },
+      503: answer('The captcha provider did not answer in time.'),
     },
   },
-  {
-    method: 'post',
-    path: '/api/surveys/{slug}/create-user',
-    tag: 'Partner',
-    auth: 'none',
-    summary: 'Create (or find) a respondent from a partner\'s signed JWT',
-    description: 'Idempotent per username. The token is checked against the survey\'s secret and JWT policy (alg, exp, nbf, iat, sub, aud, iss, jti); its payload is a JSON object of the claims in `x-jwt-claims`.',
-    body: createUserBodySchema,
-    claims: createUserClaimsSchema,
+  'POST /api/surveys/{slug}/create-user': {
+    tag: 'Partner', auth: 'none', summary: 'Create (or find) a respondent from a partner\'s signed JWT',
+    description: 'Idempotent per username. The token is checked against the survey\'s secret and JWT policy '
+      + '(alg, exp, nbf, iat, sub, aud, iss, jti); its payload is a JSON object of the claims in `x-jwt-claims`.',
+    body: createUserBodySchema, claims: createUserClaimsSchema,
     responses: {
-      200: { description: 'The respondent and their auth token.', schema: createUserResponseSchema },
+      200: answer('The respondent and their auth token.', createUserResponseSchema),
       ...commonAnswers(400, 403, 404),
       503: passwordQueueFull,
     },
   },
-  {
-    method: 'get',
-    path: '/api/auth/captcha',
-    tag: 'Public',
-    auth: 'none',
-    summary: 'Which captcha the pages should show',
-    responses: { 200: { description: 'Provider and public site key.', schema: captchaSettingsSchema } },
+  'GET /api/auth/captcha': {
+    tag: 'Public', auth: 'none', summary: 'Which captcha the pages should show',
+    responses: { 200: answer('Provider and public site key.', captchaSettingsSchema) },
   },
-  {
-    method: 'post',
-    path: '/api/auth/login/alias',
-    tag: 'Respondent',
-    auth: 'none',
-    summary: 'Sign in with survey, username and password',
+  'POST /api/auth/login/alias': {
+    tag: 'Respondent', auth: 'none', summary: 'Sign in with survey, username and password',
     body: aliasLoginSchema,
     responses: {
-      200: { description: 'An access token (and the HttpOnly refresh cookie), or a captcha challenge.', schema: loginResponseSchema },
+      200: answer('An access token (and the HttpOnly refresh cookie), or a captcha challenge.', loginResponseSchema),
       ...commonAnswers(400, 401, 403, 429),
       503: passwordQueueFull,
     },
   },
-  {
-    method: 'post',
-    path: '/api/auth/login/token',
-    tag: 'Respondent',
-    auth: 'none',
-    summary: 'Sign in with an auth token (from an auth link)',
+  'POST /api/auth/login/token': {
+    tag: 'Respondent', auth: 'none', summary: 'Sign in with an auth token (from an auth link)',
     body: tokenLoginSchema,
     responses: {
-      200: { description: 'An access token (and the HttpOnly refresh cookie), or a captcha challenge.', schema: loginResponseSchema },
+      200: answer('An access token (and the HttpOnly refresh cookie), or a captcha challenge.', loginResponseSchema),
       ...commonAnswers(400, 401, 403, 429),
       503: passwordQueueFull,
     },
   },
-  {
-    method: 'post',
-    path: '/api/auth/refresh',
-    tag: 'Respondent',
-    auth: 'refreshCookie',
-    summary: 'Rotate the refresh cookie and get a new access token',
+  'POST /api/auth/refresh': {
+    tag: 'Respondent', auth: 'refreshCookie', summary: 'Rotate the refresh cookie and get a new access token',
     description: 'A refresh token presented twice ends the whole session.',
-    responses: {
-      200: { description: 'A new access token.', schema: accessTokenResponseSchema },
-      401: common[401],
-      403: crossSite,
-    },
+    responses: { 200: answer('A new access token.', accessTokenResponseSchema), 401: common[401], 403: crossSite },
   },
-  {
-    method: 'post',
-    path: '/api/auth/logout',
-    tag: 'Respondent',
-    auth: 'refreshCookie',
-    summary: 'End the session and clear the cookie',
-    responses: {
-      200: { description: 'Signed out.', schema: okSchema },
-      403: crossSite,
-    },
+  'POST /api/auth/logout': {
+    tag: 'Respondent', auth: 'refreshCookie', summary: 'End the session and clear the cookie',
+    responses: { 200: answer('Signed out.', okSchema), 403: crossSite },
   },
-  {
-    method: 'get',
-    path: '/api/surveys/{slug}/parameters',
-    tag: 'Respondent',
-    auth: 'respondent',
-    summary: 'What the survey app needs to run the survey',
-    responses: {
-      200: { description: 'Survey parameters.', schema: surveyParametersSchema },
-      ...commonAnswers(401, 403, 404),
-    },
+  'GET /api/surveys/{slug}/parameters': {
+    tag: 'Respondent', auth: 'respondent', summary: 'What the survey app needs to run the survey',
+    responses: { 200: answer('Survey parameters.', surveyParametersSchema), ...commonAnswers(401, 403, 404) },
   },
-  {
-    method: 'get',
-    path: '/api/surveys/{slug}/user-info',
-    tag: 'Respondent',
-    auth: 'respondent',
-    summary: 'The signed-in respondent, their submissions and limits',
-    responses: {
-      200: { description: 'Respondent information (public custom fields only).', schema: userInfoSchema },
-      ...commonAnswers(401, 403, 404),
-    },
+  'GET /api/surveys/{slug}/user-info': {
+    tag: 'Respondent', auth: 'respondent', summary: 'The signed-in respondent, their submissions and limits',
+    responses: { 200: answer('Respondent information (public custom fields only).', userInfoSchema), ...commonAnswers(401, 403, 404) },
   },
-  {
-    method: 'post',
-    path: '/api/surveys/{slug}/session',
-    tag: 'Respondent',
-    auth: 'respondent',
-    summary: 'Start the recall, or resume the one in progress',
-    responses: {
-      200: { description: 'The session.', schema: recallSessionViewSchema },
-      ...commonAnswers(401, 403, 404),
-    },
+  'POST /api/surveys/{slug}/session': {
+    tag: 'Respondent', auth: 'respondent', summary: 'Start the recall, or resume the one in progress',
+    responses: { 200: answer('The session.', recallSessionViewSchema), ...commonAnswers(401, 403, 404) },
   },
-  {
-    method: 'put',
-    path: '/api/surveys/{slug}/session',
-    tag: 'Respondent',
-    auth: 'respondent',
-    summary: 'Save the recall in progress',
+  'PUT /api/surveys/{slug}/session': {
+    tag: 'Respondent', auth: 'respondent', summary: 'Save the recall in progress',
     body: sessionSaveSchema,
     responses: {
-      200: { description: 'Saved.', schema: recallSessionViewSchema },
+      200: answer('Saved.', recallSessionViewSchema),
       ...commonAnswers(400, 401, 403, 404),
-      413: { description: 'The recall state is larger than 64 KiB.' },
+      413: answer('The recall state is larger than 64 KiB.'),
     },
   },
-  {
-    method: 'delete',
-    path: '/api/surveys/{slug}/session',
-    tag: 'Respondent',
-    auth: 'respondent',
-    summary: 'Cancel the recall in progress',
-    responses: {
-      200: { description: 'Cancelled.', schema: sessionCancelResultSchema },
-      ...commonAnswers(401, 403, 404),
-    },
+  'DELETE /api/surveys/{slug}/session': {
+    tag: 'Respondent', auth: 'respondent', summary: 'Cancel the recall in progress',
+    responses: { 200: answer('Cancelled.', sessionCancelResultSchema), ...commonAnswers(401, 403, 404) },
   },
-  {
-    method: 'post',
-    path: '/api/surveys/{slug}/submission',
-    tag: 'Respondent',
-    auth: 'respondent',
-    summary: 'Submit the recall',
+  'POST /api/surveys/{slug}/submission': {
+    tag: 'Respondent', auth: 'respondent', summary: 'Submit the recall',
     description: 'Limits and state are enforced; submitting the same session again returns the first result.',
     body: submissionRequestSchema,
     responses: {
-      200: { description: 'The submission and where to send the respondent next.', schema: submissionResultSchema },
+      200: answer('The submission and where to send the respondent next.', submissionResultSchema),
       ...commonAnswers(400, 401, 403, 404),
-      409: { description: 'The session was cancelled.' },
+      409: answer('The session was cancelled.'),
     },
   },
-  {
-    method: 'get',
-    path: '/api/surveys/{slug}/submissions',
-    tag: 'Respondent',
-    auth: 'respondent',
-    summary: 'The respondent\'s own submissions (feedback)',
-    responses: {
-      200: { description: 'Submissions, newest first.', schema: feedbackSubmissionListSchema },
-      ...commonAnswers(401, 403, 404),
-    },
+  'GET /api/surveys/{slug}/submissions': {
+    tag: 'Respondent', auth: 'respondent', summary: 'The respondent\'s own submissions (feedback)',
+    responses: { 200: answer('Submissions, newest first.', feedbackSubmissionListSchema), ...commonAnswers(401, 403, 404) },
   },
-  {
-    method: 'get',
-    path: '/api/openapi.json',
-    tag: 'Public',
-    auth: 'none',
-    summary: 'This document',
-    responses: { 200: { description: 'OpenAPI 3.1.' } },
+  'GET /api/openapi.json': {
+    tag: 'Public', auth: 'none', summary: 'This document',
+    responses: { 200: answer('OpenAPI 3.1.') },
   },
 
-  {
-    method: 'get',
-    path: '/api/admin/surveys',
-    tag: 'Admin',
-    auth: 'surveys:read',
-    summary: 'All surveys (secrets only as set / not set)',
-    responses: { 200: { description: 'Surveys.', schema: adminSurveyListSchema }, 401: common[401], 403: common[403], 429: common[429] },
+  'GET /api/admin/surveys': {
+    tag: 'Admin', auth: 'surveys:read', summary: 'All surveys (secrets only as set / not set)',
+    responses: { 200: answer('Surveys.', adminSurveyListSchema), 401: common[401], 403: common[403], 429: common[429] },
   },
-  {
-    method: 'post',
-    path: '/api/admin/surveys',
-    tag: 'Admin',
-    auth: 'surveys:write',
-    summary: 'Create a survey',
+  'POST /api/admin/surveys': {
+    tag: 'Admin', auth: 'surveys:write', summary: 'Create a survey',
     body: surveyInputSchema,
     responses: {
-      201: { description: 'Created.', schema: adminSurveySchema },
-      ...commonAnswers(400, 401, 403),
-      409: { description: 'The slug is taken (ignoring case).' },
-      429: common[429],
+      201: answer('Created.', adminSurveySchema),
+      ...commonAnswers(400, 401, 403, 429),
+      409: answer('The slug is taken (ignoring case).'),
     },
   },
-  {
-    method: 'get',
-    path: '/api/admin/surveys/{slug}',
-    tag: 'Admin',
-    auth: 'surveys:read',
-    summary: 'One survey',
-    responses: {
-      200: { description: 'The survey.', schema: adminSurveySchema },
-      ...commonAnswers(401, 403, 404, 429),
-    },
+  'GET /api/admin/surveys/{slug}': {
+    tag: 'Admin', auth: 'surveys:read', summary: 'One survey',
+    responses: { 200: answer('The survey.', adminSurveySchema), ...commonAnswers(401, 403, 404, 429) },
   },
-  {
-    method: 'patch',
-    path: '/api/admin/surveys/{slug}',
-    tag: 'Admin',
-    auth: 'surveys:write',
-    summary: 'Update the fields given',
+  'PATCH /api/admin/surveys/{slug}': {
+    tag: 'Admin', auth: 'surveys:write', summary: 'Update the fields given',
     body: surveyUpdateSchema,
-    responses: {
-      200: { description: 'Updated.', schema: adminSurveySchema },
-      ...commonAnswers(400, 401, 403, 404, 429),
-    },
+    responses: { 200: answer('Updated.', adminSurveySchema), ...commonAnswers(400, 401, 403, 404, 429) },
   },
-  {
-    method: 'delete',
-    path: '/api/admin/surveys/{slug}',
-    tag: 'Admin',
-    auth: 'surveys:write',
-    summary: 'Delete a survey (refused while it has respondents unless ?force=true)',
+  'DELETE /api/admin/surveys/{slug}': {
+    tag: 'Admin', auth: 'surveys:write', summary: 'Delete a survey (refused while it has respondents unless ?force=true)',
     query: surveyDeleteQuerySchema,
     responses: {
-      200: { description: 'Deleted.', schema: surveyDeletedSchema },
-      ...commonAnswers(400, 401, 403, 404),
-      409: { description: 'The survey has respondents.' },
-      429: common[429],
-    },
-  },
-  {
-    method: 'get',
-    path: '/api/admin/surveys/{slug}/respondents',
-    tag: 'Admin',
-    auth: 'respondents:read',
-    summary: 'Respondents, a page at a time',
-    query: respondentListQuerySchema,
-    responses: {
-      200: { description: 'A page of respondents.', schema: adminRespondentPageSchema },
+      200: answer('Deleted.', surveyDeletedSchema),
       ...commonAnswers(400, 401, 403, 404, 429),
+      409: answer('The survey has respondents.'),
     },
   },
-  {
-    method: 'post',
-    path: '/api/admin/surveys/{slug}/respondents',
-    tag: 'Admin',
-    auth: 'respondents:write',
-    summary: 'Create a respondent',
+  'GET /api/admin/surveys/{slug}/respondents': {
+    tag: 'Admin', auth: 'respondents:read', summary: 'Respondents, a page at a time',
+    query: respondentListQuerySchema,
+    responses: { 200: answer('A page of respondents.', adminRespondentPageSchema), ...commonAnswers(400, 401, 403, 404, 429) },
+  },
+  'POST /api/admin/surveys/{slug}/respondents': {
+    tag: 'Admin', auth: 'respondents:write', summary: 'Create a respondent',
     body: adminRespondentCreateSchema,
     responses: {
-      201: { description: 'Created, with the auth token.', schema: adminRespondentCreatedSchema },
-      ...commonAnswers(400, 401, 403, 404),
-      409: { description: 'The username is taken in this survey (`errors.username`).' },
-      429: common[429],
+      201: answer('Created, with the auth token.', adminRespondentCreatedSchema),
+      ...commonAnswers(400, 401, 403, 404, 429),
+      409: answer('The username is taken in this survey (`errors.username`).'),
     },
   },
-  {
-    method: 'get',
-    path: '/api/admin/surveys/{slug}/respondents/auth-links.csv',
-    tag: 'Admin',
-    auth: 'respondents:read',
-    summary: 'Sign-in links of every respondent, as CSV',
+  'GET /api/admin/surveys/{slug}/respondents/auth-links.csv': {
+    tag: 'Admin', auth: 'respondents:read', summary: 'Sign-in links of every respondent, as CSV',
     responses: {
       200: { description: 'The sign-in links, one respondent a row.', contentType: 'text/csv', schema: authLinksCsvSchema },
       ...commonAnswers(401, 403, 404, 429),
     },
   },
-  {
-    method: 'get',
-    path: '/api/admin/surveys/{slug}/respondents/{userId}',
-    tag: 'Admin',
-    auth: 'respondents:read',
-    summary: 'One respondent',
-    responses: {
-      200: { description: 'The respondent.', schema: adminRespondentSchema },
-      ...commonAnswers(401, 403, 404, 400, 429),
-    },
+  'GET /api/admin/surveys/{slug}/respondents/{userId}': {
+    tag: 'Admin', auth: 'respondents:read', summary: 'One respondent',
+    responses: { 200: answer('The respondent.', adminRespondentSchema), ...commonAnswers(401, 403, 404, 400, 429) },
   },
-  {
-    method: 'patch',
-    path: '/api/admin/surveys/{slug}/respondents/{userId}',
-    tag: 'Admin',
-    auth: 'respondents:write',
-    summary: 'Update, disable or enable a respondent',
+  'PATCH /api/admin/surveys/{slug}/respondents/{userId}': {
+    tag: 'Admin', auth: 'respondents:write', summary: 'Update, disable or enable a respondent',
     body: adminRespondentUpdateSchema,
-    responses: {
-      200: { description: 'Updated.', schema: adminRespondentSchema },
-      ...commonAnswers(400, 401, 403, 404, 429),
-    },
+    responses: { 200: answer('Updated.', adminRespondentSchema), ...commonAnswers(400, 401, 403, 404, 429) },
   },
-  {
-    method: 'post',
-    path: '/api/admin/surveys/{slug}/respondents/{userId}/auth-token',
-    tag: 'Admin',
-    auth: 'respondents:write',
-    summary: 'Rotate a respondent\'s auth token',
-    responses: {
-      200: { description: 'The new token.', schema: authTokenRotatedSchema },
-      ...commonAnswers(401, 403, 404, 400, 429),
-    },
+  'POST /api/admin/surveys/{slug}/respondents/{userId}/auth-token': {
+    tag: 'Admin', auth: 'respondents:write', summary: 'Rotate a respondent\'s auth token',
+    responses: { 200: answer('The new token.', authTokenRotatedSchema), ...commonAnswers(401, 403, 404, 400, 429) },
   },
-  {
-    method: 'get',
-    path: '/api/admin/deliveries',
-    tag: 'Admin',
-    auth: 'deliveries:read',
-    summary: 'Webhook deliveries with their attempts',
+  'GET /api/admin/deliveries': {
+    tag: 'Admin', auth: 'deliveries:read', summary: 'Webhook deliveries with their attempts',
     query: deliveryListQuerySchema,
-    responses: {
-      200: { description: 'Deliveries, newest first.', schema: deliveryListSchema },
-      ...commonAnswers(400, 401, 403, 404, 429),
-    },
+    responses: { 200: answer('Deliveries, newest first.', deliveryListSchema), ...commonAnswers(400, 401, 403, 404, 429) },
   },
-  {
-    method: 'post',
-    path: '/api/admin/deliveries/{id}/resend',
-    tag: 'Admin',
-    auth: 'deliveries:write',
-    summary: 'Send a delivery again (same webhook-id)',
-    responses: {
-      202: { description: 'Queued.', schema: deliveryResendResultSchema },
-      ...commonAnswers(401, 403, 404, 429),
-    },
+  'POST /api/admin/deliveries/{id}/resend': {
+    tag: 'Admin', auth: 'deliveries:write', summary: 'Send a delivery again (same webhook-id)',
+    responses: { 202: answer('Queued.', deliveryResendResultSchema), ...commonAnswers(401, 403, 404, 429) },
   },
-]
+}
+
+/** Every documented endpoint, in the order of the table above. */
+export const operations: Operation[] = Object.entries(operationTable).map(([endpoint, operation]) => {
+  const [method, path] = endpoint.split(' ') as [string, string]
+  return { method: method.toLowerCase() as Operation['method'], path, ...operation }
+})
 
 const jsonSchema = (schema: z.ZodType) =>
   z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>
