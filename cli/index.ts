@@ -21,8 +21,9 @@ const usage = `Respondent Gateway admin CLI — npm run cli -- <command>
   deliveries:list [--survey <slug>] [--status pending|delivered|failed] [--json]
                                webhook deliveries with their attempts
   deliveries:resend <id>       send a webhook delivery again (same webhook-id)
-  tokens:create --name <n> --scopes <a,b,…> [--expires-in-days <n>]
-                               a personal access token for the admin API (printed once)
+  tokens:create --name <n> --scopes <a,b,…> [--surveys <slug,…>] [--expires-in-days <n>]
+                               a personal access token for the admin API (printed once);
+                               with --surveys it sees only those surveys (others answer 404)
   tokens:list                  tokens (never their secrets)
   tokens:revoke <id>           revoke a token
   respondents:export <slug> [--origin <url>] [--out <file.csv>]
@@ -96,8 +97,8 @@ const commands: Record<string, Command> = {
     // The same options, checked the same way, as GET /api/admin/deliveries.
     const query = deliveryListQuerySchema.safeParse({ survey: flags.survey, status: flags.status, limit: 500 })
     if (!query.success) throw validationError(query.error, 'Invalid option')
-    const surveyId = query.data.survey === undefined ? undefined : surveyNamed(query.data.survey).id
-    const deliveries = listDeliveries(useDb(), { surveyId, status: query.data.status, limit: query.data.limit })
+    const surveyIds = query.data.survey === undefined ? undefined : [surveyNamed(query.data.survey).id]
+    const deliveries = listDeliveries(useDb(), { surveyIds, status: query.data.status, limit: query.data.limit })
     if (flags.json) return void console.log(JSON.stringify(deliveries, null, 2))
     if (!deliveries.length) return void console.log('No webhook deliveries.')
     console.table(deliveries.map(({ attemptLog, ...delivery }) => ({
@@ -114,17 +115,19 @@ const commands: Record<string, Command> = {
   },
   'tokens:create': (args) => {
     const { flags } = parseArgs(args)
-    const scopes = typeof flags.scopes === 'string' ? flags.scopes.split(',').map(scope => scope.trim()).filter(Boolean) : []
+    const list = (flag: string | true | undefined) => typeof flag === 'string' ? flag.split(',').map(item => item.trim()).filter(Boolean) : []
+    const surveys = flags.surveys === undefined ? undefined : list(flags.surveys)
     const expiresInDays = flags['expires-in-days'] === undefined ? undefined : Number(flags['expires-in-days'])
     const db = useDb()
-    const created = createAccessToken(db, { name: flags.name === true ? '' : flags.name, scopes, expiresInDays })
-    audit(db, CLI_ACTOR, 'token.create', `token:${created.id}`, { name: created.name, scopes: created.scopes, expiresAt: created.expiresAt })
+    const created = createAccessToken(db, { name: flags.name === true ? '' : flags.name, scopes: list(flags.scopes), surveys, expiresInDays })
+    const { token: _secret, ...settings } = created
+    audit(db, CLI_ACTOR, 'token.create', `token:${created.id}`, settings)
     console.log(JSON.stringify({ ...created, note: 'The token is shown this once. Store it as a secret.' }, null, 2))
   },
   'tokens:list': () => {
     const tokens = listAccessTokens(useDb())
     if (!tokens.length) return void console.log('No access tokens.')
-    console.table(tokens.map(token => ({ ...token, scopes: token.scopes.join(' ') })))
+    console.table(tokens.map(token => ({ ...token, scopes: token.scopes.join(' '), surveys: token.surveys?.join(' ') ?? '(all)' })))
   },
   'tokens:revoke': ([id]) => {
     if (!id || !/^\d+$/.test(id)) throw new AppError(400, 'Name the token: tokens:revoke <id>')

@@ -234,6 +234,8 @@ export const personalAccessTokens = pgTable('personal_access_tokens', {
   name: text('name').notNull(),
   secretHash: text('secret_hash').notNull(),
   scopes: jsonb('scopes').$type<string[]>().notNull(),
+  /** The surveys (slugs, lower case) the token may see; null: every survey. */
+  surveys: jsonb('surveys').$type<string[]>(),
   expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }),
   revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
   lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }),

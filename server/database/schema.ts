@@ -231,6 +231,8 @@ export const personalAccessTokens = sqliteTable('personal_access_tokens', {
   name: text('name').notNull(),
   secretHash: text('secret_hash').notNull(),
   scopes: text('scopes', { mode: 'json' }).$type<string[]>().notNull(),
+  /** The surveys (slugs, lower case) the token may see; null: every survey. */
+  surveys: text('surveys', { mode: 'json' }).$type<string[]>(),
   expiresAt: integer('expires_at', { mode: 'timestamp_ms' }),
   revokedAt: integer('revoked_at', { mode: 'timestamp_ms' }),
   lastUsedAt: integer('last_used_at', { mode: 'timestamp_ms' }),

@@ -1,9 +1,10 @@
 import { desc, eq } from 'drizzle-orm'
 import { z } from 'zod'
 import type { Db } from '#server/database'
-import { personalAccessTokens } from '#server/database/schema'
-import { badRequest, forbidden, notFound, unauthorized } from '#server/utils/errors'
+import { personalAccessTokens, type SurveyRow } from '#server/database/schema'
+import { badRequest, fieldErrors, fieldErrorsFromZod, forbidden, notFound, unauthorized } from '#server/utils/errors'
 import { bearerToken, randomToken, safeEqual, sha256 } from '#server/utils/tokens'
+import { findSurveyBySlug } from './surveys'
 
 export const ADMIN_SCOPES = ['surveys:read', 'surveys:write', 'respondents:read', 'respondents:write', 'deliveries:read', 'deliveries:write'] as const
 export type AdminScope = typeof ADMIN_SCOPES[number]
@@ -13,28 +14,51 @@ const TOKEN_PATTERN = /^rgpat_(\d{1,12})_([\w-]{43})$/
 const createSchema = z.object({
   name: z.string().trim().min(1).max(128),
   scopes: z.array(z.enum(ADMIN_SCOPES)).min(1),
+  /** Limit the token to these surveys (slugs, any case); absent: every survey. */
+  surveys: z.array(z.string().max(128)).min(1).max(500).optional(),
   expiresInDays: z.number().int().min(1).max(3650).optional(),
 })
 
-export interface CreatedToken { id: number, name: string, scopes: string[], expiresAt: string | null, token: string }
+export interface CreatedToken {
+  id: number
+  name: string
+  scopes: string[]
+  surveys: string[] | null
+  expiresAt: string | null
+  token: string
+}
 
-/** A new token: the full value is returned this once; only the SHA-256 digest of its secret is stored. */
+/**
+ * A new token: the full value is returned this once; only the SHA-256 digest of its secret is stored.
+ * Every survey the token is limited to must exist.
+ */
 export function createAccessToken(db: Db, input: unknown, now = new Date()): CreatedToken {
   const parsed = createSchema.safeParse(input)
-  if (!parsed.success) {
-    const errors = Object.fromEntries(parsed.error.issues.map(issue => [String(issue.path[0] ?? '_'), { msg: issue.message }]))
-    throw badRequest('The token settings are not valid.', errors)
-  }
+  const errors = parsed.success ? fieldErrors() : fieldErrorsFromZod(parsed.error)
+  const surveys = parsed.data?.surveys?.map((slug, index) => {
+    const survey = findSurveyBySlug(db, slug)
+    if (!survey) errors[`surveys.${index}`] = { msg: `no survey "${slug}"` }
+    return survey?.slug.toLowerCase()
+  })
+  if (!parsed.success || Object.keys(errors).length) throw badRequest('The token settings are not valid.', errors)
   const secret = randomToken(32)
   const expiresAt = parsed.data.expiresInDays ? new Date(now.getTime() + parsed.data.expiresInDays * 24 * 3600 * 1000) : null
   const row = db.insert(personalAccessTokens).values({
     name: parsed.data.name,
     secretHash: sha256(secret),
     scopes: [...new Set(parsed.data.scopes)],
+    surveys: surveys ? [...new Set(surveys as string[])] : null,
     expiresAt,
     createdAt: now,
   }).returning().get()
-  return { id: row.id, name: row.name, scopes: row.scopes, expiresAt: expiresAt?.toISOString() ?? null, token: `rgpat_${row.id}_${secret}` }
+  return {
+    id: row.id,
+    name: row.name,
+    scopes: row.scopes,
+    surveys: row.surveys,
+    expiresAt: expiresAt?.toISOString() ?? null,
+    token: `rgpat_${row.id}_${secret}`,
+  }
 }
 
 export function listAccessTokens(db: Db) {
@@ -42,6 +66,7 @@ export function listAccessTokens(db: Db) {
     id: row.id,
     name: row.name,
     scopes: row.scopes,
+    surveys: row.surveys,
     expiresAt: row.expiresAt?.toISOString() ?? null,
     revokedAt: row.revokedAt?.toISOString() ?? null,
     lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
@@ -56,7 +81,17 @@ export function revokeAccessToken(db: Db, id: number, now = new Date()) {
   if (!row) throw notFound(`No access token ${id}.`)
 }
 
-export interface TokenPrincipal { tokenId: number, name: string, scopes: string[] }
+export interface TokenPrincipal {
+  tokenId: number
+  name: string
+  scopes: string[]
+  /** The surveys (slugs, lower case) this principal may see; null: every survey. */
+  surveys: string[] | null
+}
+
+/** Whether the principal may see the survey at all: outside its list a survey is answered as not found. */
+export const mayAccessSurvey = (principal: Pick<TokenPrincipal, 'surveys'>, survey: Pick<SurveyRow, 'slug'>) =>
+  principal.surveys === null || principal.surveys.includes(survey.slug.toLowerCase())
 
 /**
  * The token behind `Authorization: Bearer rgpat_…`: 401 when missing, malformed, unknown, revoked or
@@ -72,5 +107,5 @@ export function authenticateAccessToken(db: Db, header: string | undefined, scop
   if (!row.scopes.includes(scope)) throw forbidden(`This token lacks the "${scope}" scope.`, { scope: { msg: `requires ${scope}` } })
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > 60_000)
     db.update(personalAccessTokens).set({ lastUsedAt: now }).where(eq(personalAccessTokens.id, row.id)).run()
-  return { tokenId: row.id, name: row.name, scopes: row.scopes }
+  return { tokenId: row.id, name: row.name, scopes: row.scopes, surveys: row.surveys }
 }

@@ -5,7 +5,7 @@ import type { LookupFunction } from 'node:net'
 import { and, asc, desc, eq, inArray, lte, or, isNull, sql } from 'drizzle-orm'
 import { SignJWT } from 'jose'
 import type { Db } from '#server/database'
-import { surveyEvents, surveys, webhookAttempts, webhookDeliveries } from '#server/database/schema'
+import { surveyEvents, surveys, webhookAttempts, webhookDeliveries, type SurveyRow } from '#server/database/schema'
 import { notFound } from '#server/utils/errors'
 import { hmacKey } from '#server/utils/hmac-keys'
 import { resolveWebhookTarget, UnsafeTargetError } from '#server/utils/ssrf'
@@ -220,11 +220,11 @@ export async function runDeliveryRound(db: Db, config: WebhookConfig, batch = 10
   return due.length
 }
 
-export interface DeliveryFilter { surveyId?: number, status?: DeliveryRow['status'], limit?: number }
+export interface DeliveryFilter { surveyIds?: number[], status?: DeliveryRow['status'], limit?: number }
 
 export function listDeliveries(db: Db, filter: DeliveryFilter = {}) {
   const conditions = [
-    filter.surveyId !== undefined ? eq(webhookDeliveries.surveyId, filter.surveyId) : undefined,
+    filter.surveyIds !== undefined ? inArray(webhookDeliveries.surveyId, filter.surveyIds) : undefined,
     filter.status ? eq(webhookDeliveries.status, filter.status) : undefined,
   ].filter(Boolean)
   const rows = db.select({ delivery: webhookDeliveries, type: surveyEvents.type, slug: surveys.slug })
@@ -263,11 +263,14 @@ export function listDeliveries(db: Db, filter: DeliveryFilter = {}) {
  * Sends a delivery again from the start of the retry schedule (same webhook-id, so receivers can
  * de-duplicate); audited in the same transaction.
  */
-export function resendDelivery(db: Db, id: string, actor: Actor, now = new Date()) {
+/** Sends a delivery again from the start; `maySee` hides deliveries of surveys the actor may not see (404). */
+export function resendDelivery(db: Db, id: string, actor: Actor, maySee: (survey: SurveyRow) => boolean = () => true, now = new Date()) {
   return db.transaction((tx) => {
+    const found = tx.select({ survey: surveys }).from(webhookDeliveries).innerJoin(surveys, eq(surveys.id, webhookDeliveries.surveyId))
+      .where(eq(webhookDeliveries.id, id)).get()
+    if (!found || !maySee(found.survey)) throw notFound(`No webhook delivery ${id}.`)
     const updated = tx.update(webhookDeliveries).set({ status: 'pending', attempts: 0, nextAttemptAt: now, lockedUntil: null, deliveredAt: null })
-      .where(eq(webhookDeliveries.id, id)).returning({ id: webhookDeliveries.id }).get()
-    if (!updated) throw notFound(`No webhook delivery ${id}.`)
+      .where(eq(webhookDeliveries.id, id)).returning({ id: webhookDeliveries.id }).get()!
     audit(tx, actor, 'delivery.resend', id)
     return updated
   }, { behavior: 'immediate' })

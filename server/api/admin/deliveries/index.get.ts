@@ -1,17 +1,19 @@
 import { useDb } from '#server/database'
-import { requireSurvey } from '#server/services/surveys'
+import { listSurveys } from '#server/services/surveys'
 import { listDeliveries } from '#server/services/webhooks'
 import { deliveryListQuerySchema } from '#shared/schemas/admin'
-import { requireAdmin } from '#server/http/admin'
+import { adminMaySee, adminSurvey, requireAdmin } from '#server/http/admin'
 import { defineRouteSchemas, readValidatedQuery } from '#server/utils/request'
 
 export const schemas = defineRouteSchemas({ query: deliveryListQuerySchema })
 
 /** Webhook deliveries with every attempt (`?survey=&status=&limit=`). */
 export default defineEventHandler((event) => {
-  requireAdmin(event, 'deliveries:read')
+  const { principal } = requireAdmin(event, 'deliveries:read')
   const query = readValidatedQuery(event, schemas.query)
   const db = useDb()
-  const surveyId = query.survey ? requireSurvey(db, query.survey).id : undefined
-  return listDeliveries(db, { surveyId, status: query.status, limit: query.limit })
+  const surveyIds = query.survey
+    ? [adminSurvey(event, query.survey).id]
+    : principal.surveys && listSurveys(db).filter(adminMaySee(event)).map(survey => survey.id)
+  return listDeliveries(db, { surveyIds: surveyIds ?? undefined, status: query.status, limit: query.limit })
 })

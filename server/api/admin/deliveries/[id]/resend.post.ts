@@ -1,12 +1,12 @@
 import { useDb } from '#server/database'
 import { resendDelivery } from '#server/services/webhooks'
-import { requireAdmin } from '#server/http/admin'
+import { adminMaySee, requireAdmin } from '#server/http/admin'
 import { routerParam } from '#server/utils/request'
 
 export default defineEventHandler((event) => {
   const { actor } = requireAdmin(event, 'deliveries:write')
   const id = routerParam(event, 'id')
-  resendDelivery(useDb(), id, actor)
+  resendDelivery(useDb(), id, actor, adminMaySee(event))
   setResponseStatus(event, 202)
   return { id, status: 'pending' as const }
 })
