@@ -52,6 +52,9 @@ export default defineNuxtConfig({
     passwordHashQueueMaxPerAddress: 50,
     generateUserRateLimit: { max: 5, windowSeconds: 600, failedMax: 20 },
     adminRateLimit: { max: 600, windowSeconds: 60 },
+    adminRequireMfa: false,
+    adminSession: { idleMinutes: 30, absoluteHours: 12 },
+    adminLoginRateLimit: { max: 5, windowSeconds: 900, addressMax: 20 },
     public: {
       origin: '',
       captchaSiteKey: '',

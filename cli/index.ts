@@ -8,6 +8,9 @@ import { listDeliveries, resendDelivery } from '#server/services/webhooks'
 import { ADMIN_SCOPES, createAccessToken, listAccessTokens, revokeAccessToken } from '#server/services/access-tokens'
 import { authLinksCsv, rotateAuthToken } from '#server/services/respondent-admin'
 import { audit, CLI_ACTOR, recentAudit } from '#server/services/audit'
+import {
+  createAdminAccount, issuePasswordLink, listAdminAccounts, PASSWORD_LINK_HOURS, setAdminDisabled,
+} from '#server/services/admin-accounts'
 import { usernameCollisions } from '#server/database/data-migrations'
 import { CopyRefused, copySqliteToPostgres } from '#server/database/copy-to-postgres'
 import { databasePath, DatabaseUrlError, migrationsFolder } from '#server/database/paths'
@@ -37,6 +40,14 @@ const usage = `Respondent Gateway admin CLI — npm run cli -- <command>
   respondents:rotate-token <slug> <userId>
                                a new auth token for the respondent (printed once); links sent
                                before stop working
+  admins:create --email <e> --name <n> --role owner|staff [--surveys <slug,…>] [--password-stdin]
+                               a console account; prints a one-time set-password link (or takes
+                               the password from standard input); staff may be limited to surveys
+  admins:list                  console accounts (never their secrets)
+  admins:disable <email>       an account can no longer sign in; its sign-ins end
+  admins:enable <email>
+  admins:password-link <email> [--origin <url>]
+                               a new one-time set-password link (the old one stops working)
   db:copy --to <postgres://…> [--from <sqlite file>]
                                copy this SQLite database (default DATABASE_URL) into an empty
                                PostgreSQL database; the source is only read
@@ -141,7 +152,7 @@ const commands: Record<string, Command> = {
     const slug = positional[0]
     if (!slug) throw new AppError(400, 'Name the survey: respondents:export <slug>')
     const survey = surveyNamed(slug)
-    const origin = typeof flags.origin === 'string' ? flags.origin : process.env.NUXT_PUBLIC_ORIGIN || `http://localhost:${process.env.PORT || 3000}`
+    const origin = appOrigin(flags)
     const db = useDb()
     const csv = authLinksCsv(db, survey, origin)
     audit(db, CLI_ACTOR, 'respondent.export-auth-links', survey.slug, { respondents: csv.trim().split('\r\n').length - 1 })
@@ -190,6 +201,48 @@ const commands: Record<string, Command> = {
     const rotated = rotateAuthToken(db, survey, Number(userId), CLI_ACTOR)
     console.log(JSON.stringify({ ...rotated, note: 'The auth token is shown this once; links sent before no longer work.' }, null, 2))
   },
+  'admins:create': async (args) => {
+    const { flags } = parseArgs(args)
+    const text = (flag: string | true | undefined) => typeof flag === 'string' ? flag : undefined
+    const surveys = typeof flags.surveys === 'string' ? flags.surveys.split(',').map(slug => slug.trim()).filter(Boolean) : undefined
+    // --password-stdin: for automation; the password never appears in the process list or the shell history.
+    const password = flags['password-stdin'] ? readFileSync(0, 'utf8').replace(/\r?\n$/, '') : undefined
+    const db = useDb()
+    const input = { email: text(flags.email), name: text(flags.name), role: text(flags.role), surveys }
+    const { account, passwordToken } = await createAdminAccount(db, input, { password })
+    audit(db, CLI_ACTOR, 'admin.create', `admin:${account.id}`, { email: account.email, role: account.role, surveys: account.surveys })
+    console.log(JSON.stringify(account, null, 2))
+    if (passwordToken) {
+      console.log(`\nSet-password link (works once, for ${PASSWORD_LINK_HOURS} hours): ${appOrigin(flags)}/admin/set-password#${passwordToken}`)
+    }
+  },
+  'admins:list': async () => {
+    const accounts = await listAdminAccounts(useDb())
+    if (!accounts.length) return void console.log('No console accounts: create the first owner with admins:create --role owner.')
+    console.table(accounts.map(account => ({ ...account, surveys: account.surveys?.join(' ') ?? '(all)' })))
+  },
+  'admins:disable': async ([email]) => {
+    if (!email) throw new AppError(400, 'Name the account: admins:disable <email>')
+    const db = useDb()
+    const account = await setAdminDisabled(db, email, true)
+    audit(db, CLI_ACTOR, 'admin.disable', `admin:${account.id}`, { email: account.email })
+    console.log(`Disabled ${account.email}; its console sign-ins have ended.`)
+  },
+  'admins:enable': async ([email]) => {
+    if (!email) throw new AppError(400, 'Name the account: admins:enable <email>')
+    const db = useDb()
+    const account = await setAdminDisabled(db, email, false)
+    audit(db, CLI_ACTOR, 'admin.enable', `admin:${account.id}`, { email: account.email })
+    console.log(`Enabled ${account.email}.`)
+  },
+  'admins:password-link': async (args) => {
+    const { flags, positional: [email] } = parseArgs(args)
+    if (!email) throw new AppError(400, 'Name the account: admins:password-link <email>')
+    const db = useDb()
+    const token = await issuePasswordLink(db, email)
+    audit(db, CLI_ACTOR, 'admin.password-link', `admin:${email.trim().toLowerCase()}`)
+    console.log(`Set-password link (works once, for ${PASSWORD_LINK_HOURS} hours): ${appOrigin(flags)}/admin/set-password#${token}`)
+  },
   'db:copy': async (args) => {
     const { flags } = parseArgs(args)
     if (typeof flags.to !== 'string' || !/^postgres(?:ql)?:\/\//.test(flags.to))
@@ -209,6 +262,10 @@ const commands: Record<string, Command> = {
 }
 
 const surveyNamed = (slug: string) => requireSurvey(useDb(), slug)
+
+/** Where the app is reached, for the links the CLI prints: --origin, else NUXT_PUBLIC_ORIGIN, else localhost. */
+const appOrigin = (flags: Record<string, string | true>) =>
+  (typeof flags.origin === 'string' ? flags.origin : process.env.NUXT_PUBLIC_ORIGIN || `http://localhost:${process.env.PORT || 3000}`).replace(/\/$/, '')
 
 /** `--name value` pairs and the remaining positional arguments. */
 function parseArgs(args: string[]) {

@@ -13,7 +13,7 @@ import * as sqliteSchema from './schema'
 const TABLES = [
   'surveys', 'users', 'respondents', 'userCustomFields', 'settings', 'refreshSessions', 'usedTokenIds', 'rateLimits',
   'recallSessions', 'submissions', 'submissionMeals', 'submissionFoods', 'surveyEvents', 'webhookDeliveries',
-  'webhookAttempts', 'personalAccessTokens', 'auditLog',
+  'webhookAttempts', 'personalAccessTokens', 'auditLog', 'adminAccounts', 'adminSessions',
 ] as const
 const BATCH_ROWS = 500
 

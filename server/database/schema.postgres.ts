@@ -254,3 +254,52 @@ export const auditLog = pgTable('audit_log', {
 }, table => [
   index('audit_log_at_idx').on(table.at),
 ])
+
+/** The survey team's console accounts (`npm run cli -- admins:create`). */
+export const adminAccounts = pgTable('admin_accounts', {
+  id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+  /** Lower case; unique. */
+  email: text('email').notNull(),
+  name: text('name').notNull(),
+  role: text('role', { enum: ['owner', 'staff'] }).notNull(),
+  /** The surveys (slugs, lower case) a staff account may see; null: every survey. */
+  surveys: jsonb('surveys').$type<string[]>(),
+  /** argon2id; null until the one-time set-password link is used. */
+  passwordHash: text('password_hash'),
+  /** SHA-256 of the one-time set-password token, and when it stops working. */
+  passwordTokenHash: text('password_token_hash'),
+  passwordTokenExpiresAt: timestamp('password_token_expires_at', { withTimezone: true, mode: 'date' }),
+  /** Base32 TOTP secret; enabled only once a code from it was confirmed. */
+  totpSecret: text('totp_secret'),
+  totpEnabledAt: timestamp('totp_enabled_at', { withTimezone: true, mode: 'date' }),
+  /** SHA-256 of each unused recovery code. */
+  recoveryCodeHashes: jsonb('recovery_code_hashes').$type<string[]>(),
+  /** The last TOTP time step accepted: a code is good once. */
+  totpLastStep: integer('totp_last_step'),
+  disabledAt: timestamp('disabled_at', { withTimezone: true, mode: 'date' }),
+  ...timestamps,
+}, table => [
+  uniqueIndex('admin_accounts_email_unique').on(table.email),
+  uniqueIndex('admin_accounts_password_token_unique').on(table.passwordTokenHash),
+])
+
+/** Console sign-ins: an HttpOnly cookie holds the token, the database its SHA-256. */
+export const adminSessions = pgTable('admin_sessions', {
+  id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+  accountId: integer('account_id').notNull().references(() => adminAccounts.id, { onDelete: 'cascade' }),
+  tokenHash: text('token_hash').notNull(),
+  /** Sent back by the console in `X-CSRF-Token` on every state-changing request. */
+  csrfToken: text('csrf_token').notNull(),
+  /** `password`: the second factor is still to come; `enrol`: it must be set up first; `active`: signed in. */
+  stage: text('stage', { enum: ['password', 'enrol', 'active'] }).notNull(),
+  lastSeenAt: timestamp('last_seen_at', { withTimezone: true, mode: 'date' }).notNull(),
+  expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+  revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().$defaultFn(() => new Date()),
+}, table => [
+  uniqueIndex('admin_sessions_token_unique').on(table.tokenHash),
+  index('admin_sessions_account_idx').on(table.accountId),
+])
+
+export type AdminAccountRow = typeof adminAccounts.$inferSelect
+export type AdminSessionRow = typeof adminSessions.$inferSelect

@@ -251,3 +251,52 @@ export const auditLog = sqliteTable('audit_log', {
 }, table => [
   index('audit_log_at_idx').on(table.at),
 ])
+
+/** The survey team's console accounts (`npm run cli -- admins:create`). */
+export const adminAccounts = sqliteTable('admin_accounts', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  /** Lower case; unique. */
+  email: text('email').notNull(),
+  name: text('name').notNull(),
+  role: text('role', { enum: ['owner', 'staff'] }).notNull(),
+  /** The surveys (slugs, lower case) a staff account may see; null: every survey. */
+  surveys: text('surveys', { mode: 'json' }).$type<string[]>(),
+  /** argon2id; null until the one-time set-password link is used. */
+  passwordHash: text('password_hash'),
+  /** SHA-256 of the one-time set-password token, and when it stops working. */
+  passwordTokenHash: text('password_token_hash'),
+  passwordTokenExpiresAt: integer('password_token_expires_at', { mode: 'timestamp_ms' }),
+  /** Base32 TOTP secret; enabled only once a code from it was confirmed. */
+  totpSecret: text('totp_secret'),
+  totpEnabledAt: integer('totp_enabled_at', { mode: 'timestamp_ms' }),
+  /** SHA-256 of each unused recovery code. */
+  recoveryCodeHashes: text('recovery_code_hashes', { mode: 'json' }).$type<string[]>(),
+  /** The last TOTP time step accepted: a code is good once. */
+  totpLastStep: integer('totp_last_step'),
+  disabledAt: integer('disabled_at', { mode: 'timestamp_ms' }),
+  ...timestamps,
+}, table => [
+  uniqueIndex('admin_accounts_email_unique').on(table.email),
+  uniqueIndex('admin_accounts_password_token_unique').on(table.passwordTokenHash),
+])
+
+/** Console sign-ins: an HttpOnly cookie holds the token, the database its SHA-256. */
+export const adminSessions = sqliteTable('admin_sessions', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  accountId: integer('account_id').notNull().references(() => adminAccounts.id, { onDelete: 'cascade' }),
+  tokenHash: text('token_hash').notNull(),
+  /** Sent back by the console in `X-CSRF-Token` on every state-changing request. */
+  csrfToken: text('csrf_token').notNull(),
+  /** `password`: the second factor is still to come; `enrol`: it must be set up first; `active`: signed in. */
+  stage: text('stage', { enum: ['password', 'enrol', 'active'] }).notNull(),
+  lastSeenAt: integer('last_seen_at', { mode: 'timestamp_ms' }).notNull(),
+  expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+  revokedAt: integer('revoked_at', { mode: 'timestamp_ms' }),
+  createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull().$defaultFn(() => new Date()),
+}, table => [
+  uniqueIndex('admin_sessions_token_unique').on(table.tokenHash),
+  index('admin_sessions_account_idx').on(table.accountId),
+])
+
+export type AdminAccountRow = typeof adminAccounts.$inferSelect
+export type AdminSessionRow = typeof adminSessions.$inferSelect

@@ -1,4 +1,5 @@
 import { getRequestHost, getRequestProtocol, type H3Event } from 'h3'
+import type { AdminSessionSettings } from '#server/services/admin-sessions'
 import type { LoginContext } from '#server/services/login'
 import type { RateLimitRule } from '#server/services/rate-limit'
 import type { RegistrationContext } from '#server/services/registration'
@@ -92,6 +93,18 @@ export function registrationContext(event: H3Event): RegistrationContext {
     successLimit: rateLimitRule(limits),
     failureLimit: rateLimitRule(limits, limits.failedMax),
     signal: requestSignal(event),
+  }
+}
+
+/** The console's sign-ins: NUXT_ADMIN_SESSION_*, NUXT_ADMIN_REQUIRE_MFA, NUXT_ADMIN_LOGIN_RATE_LIMIT_*. */
+export function adminSessionSettings(): AdminSessionSettings {
+  const { adminSession, adminRequireMfa, adminLoginRateLimit } = useRuntimeConfig()
+  return {
+    idleMinutes: Number(adminSession.idleMinutes) || 30,
+    absoluteHours: Number(adminSession.absoluteHours) || 12,
+    requireMfaForAll: String(adminRequireMfa) === 'true',
+    accountRateLimit: rateLimitRule(adminLoginRateLimit),
+    addressRateLimit: rateLimitRule(adminLoginRateLimit, adminLoginRateLimit.addressMax),
   }
 }
 

@@ -42,8 +42,12 @@ import {
   publicSurveyEntrySchema, publicSurveyListSchema, surveyAvailabilitySchema, surveyInputSchema, surveyUpdateSchema,
 } from '#shared/schemas/survey'
 import { ADMIN_SCOPES, type AdminScope } from '#server/services/access-tokens'
+import {
+  adminPasswordLinkSchema, adminRecoveryCodesSchema, adminSecondFactorSchema, adminSessionSchema, adminSignInSchema,
+  adminTotpConfirmSchema, adminTotpEnrolmentSchema,
+} from '#shared/schemas/admin-console'
 
-type Auth = 'none' | 'respondent' | 'refreshCookie' | AdminScope
+type Auth = 'none' | 'respondent' | 'refreshCookie' | 'adminSession' | AdminScope
 interface Answer { description: string, schema?: z.ZodType, contentType?: string, headers?: Record<string, string> }
 /**
  * One documented endpoint. `body`, `query` and `claims` are the very objects the route file exports
@@ -55,7 +59,7 @@ export interface Operation {
   path: string
   summary: string
   description?: string
-  tag: 'Public' | 'Partner' | 'Respondent' | 'Admin'
+  tag: 'Public' | 'Partner' | 'Respondent' | 'Admin' | 'Console'
   auth: Auth
   body?: z.ZodType
   query?: z.ZodObject
@@ -262,6 +266,44 @@ const operationTable: Record<`${Uppercase<Operation['method']>} /api/${string}`,
     tag: 'Admin', auth: 'deliveries:write', summary: 'Send a delivery again (same webhook-id)',
     responses: { 202: answer('Queued.', deliveryResendResultSchema), ...commonAnswers(401, 403, 404, 429) },
   },
+
+  'POST /api/admin/session': {
+    tag: 'Console', auth: 'none', summary: 'Sign in to the console with e-mail and password',
+    description: 'Sets the HttpOnly `rg_admin` cookie. `stage` says whether a second factor (or setting one up) comes next.',
+    body: adminSignInSchema,
+    responses: { 200: answer('The sign-in.', adminSessionSchema), ...commonAnswers(400, 401, 403, 429), 503: passwordQueueFull },
+  },
+  'GET /api/admin/session': {
+    tag: 'Console', auth: 'adminSession', summary: 'The console\'s sign-in, at whatever stage',
+    responses: { 200: answer('The sign-in.', adminSessionSchema), ...commonAnswers(401) },
+  },
+  'DELETE /api/admin/session': {
+    tag: 'Console', auth: 'adminSession', summary: 'Sign out of the console',
+    responses: { 200: answer('Signed out.', okSchema), ...commonAnswers(401, 403) },
+  },
+  'POST /api/admin/session/second-factor': {
+    tag: 'Console', auth: 'adminSession', summary: 'Complete a sign-in with the authenticator app\'s code or a recovery code',
+    body: adminSecondFactorSchema,
+    responses: { 200: answer('Signed in.', adminSessionSchema), ...commonAnswers(400, 401, 403, 429) },
+  },
+  'POST /api/admin/session/totp': {
+    tag: 'Console', auth: 'adminSession', summary: 'Start setting up two-factor sign-in (TOTP)',
+    responses: { 200: answer('The secret, its otpauth:// URI and QR code.', adminTotpEnrolmentSchema), ...commonAnswers(401, 403) },
+  },
+  'POST /api/admin/session/totp/confirm': {
+    tag: 'Console', auth: 'adminSession', summary: 'Confirm the set-up with a first code; ten recovery codes, shown once',
+    body: adminTotpConfirmSchema,
+    responses: { 200: answer('Two-factor sign-in is on.', adminRecoveryCodesSchema), ...commonAnswers(400, 401, 403) },
+  },
+  'POST /api/admin/session/sign-out-everywhere': {
+    tag: 'Console', auth: 'adminSession', summary: 'End every sign-in of the account, on every device',
+    responses: { 200: answer('Signed out everywhere.', okSchema), ...commonAnswers(401, 403) },
+  },
+  'POST /api/admin/password': {
+    tag: 'Console', auth: 'none', summary: 'Set a console account\'s password from its one-time link',
+    body: adminPasswordLinkSchema,
+    responses: { 200: answer('The password is set; every sign-in of the account has ended.', okSchema), ...commonAnswers(400, 403), 503: passwordQueueFull },
+  },
 }
 
 /** Every documented endpoint, in the order of the table above. */
@@ -283,7 +325,8 @@ function security(auth: Auth) {
   if (auth === 'none') return []
   if (auth === 'respondent') return [{ respondentAccessToken: [] }]
   if (auth === 'refreshCookie') return [{ refreshCookie: [] }]
-  return [{ personalAccessToken: [auth] }]
+  if (auth === 'adminSession') return [{ adminSession: [] }]
+  return [{ personalAccessToken: [auth] }, { adminSession: [] }]
 }
 
 function operationObject(operation: Operation) {
@@ -332,7 +375,8 @@ export function openApiDocument(appVersion: string): Record<string, unknown> {
       { name: 'Public', description: 'No credentials.' },
       { name: 'Partner', description: 'Partner backends: a JWT signed with the survey\'s secret.' },
       { name: 'Respondent', description: 'The survey app: respondent access tokens (15 min) and the refresh cookie.' },
-      { name: 'Admin', description: `Personal access tokens with scopes: ${ADMIN_SCOPES.join(', ')}.` },
+      { name: 'Admin', description: `Personal access tokens with scopes (${ADMIN_SCOPES.join(', ')}), or the console's sign-in.` },
+      { name: 'Console', description: 'The admin console\'s sign-in: accounts, two-factor (TOTP), sessions.' },
     ],
     paths,
     components: {
@@ -341,6 +385,10 @@ export function openApiDocument(appVersion: string): Record<string, unknown> {
         respondentAccessToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
         refreshCookie: { type: 'apiKey', in: 'cookie', name: 'rg_refresh' },
         personalAccessToken: { type: 'http', scheme: 'bearer', description: 'rgpat_… from `npm run cli -- tokens:create`.' },
+        adminSession: {
+          type: 'apiKey', in: 'cookie', name: 'rg_admin',
+          description: 'The console\'s sign-in; state-changing requests also send its CSRF token in `X-CSRF-Token`.',
+        },
       },
     },
   }

@@ -32,7 +32,7 @@ const tooManyFailures = (retryAfterSeconds: number) =>
  * it are given back and the attempt is refused (the spent one stays spent: it is over its limit anyway).
  * The caller gives the budgets back when the attempt succeeds.
  */
-function takeFailureBudgets(db: Db, budgets: [key: string, rule: RateLimitRule][]) {
+export function takeFailureBudgets(db: Db, budgets: [key: string, rule: RateLimitRule][]) {
   const taken: string[] = []
   for (const [key, rule] of budgets) {
     const state = rateLimitHit(db, key, rule)

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest'
 import type { z } from 'zod'
 import { operations, type Operation } from '#server/openapi/document'
 import { adminRespondentCreatedSchema, adminRespondentPageSchema, adminRespondentSchema, authLinksCsvSchema, authTokenRotatedSchema, deliveryResendResultSchema, surveyDeletedSchema } from '#shared/schemas/admin'
+import { adminRecoveryCodesSchema, adminSessionSchema, adminTotpEnrolmentSchema } from '#shared/schemas/admin-console'
 import { feedbackSubmissionListSchema, recallSessionViewSchema, sessionCancelResultSchema, submissionResultSchema } from '#shared/schemas/recall'
 import { accessTokenResponseSchema, createUserResponseSchema, loginResponseSchema } from '#shared/schemas/respondent'
 import { adminSurveyListSchema, adminSurveySchema, captchaSettingsSchema, deliveryListSchema, generatedCredentialsSchema, okSchema, surveyParametersSchema, userInfoSchema } from '#shared/schemas/responses'
@@ -59,7 +60,7 @@ describe('GET /api/openapi.json', () => {
     expect(submission.properties.meals.items.properties.time.anyOf ?? submission.properties.meals.items.properties.time).toBeDefined()
     const respondentList = document.paths['/api/admin/surveys/{slug}/respondents'].get
     expect(respondentList.parameters.map((p: { name: string }) => p.name)).toEqual(['slug', 'page', 'limit', 'username'])
-    expect(respondentList.security).toEqual([{ personalAccessToken: ['respondents:read'] }])
+    expect(respondentList.security).toEqual([{ personalAccessToken: ['respondents:read'] }, { adminSession: [] }])
     const surveyView = document.paths['/api/admin/surveys/{slug}'].get.responses['200'].content['application/json'].schema
     expect(Object.keys(surveyView.properties)).toContain('genUserKeySet')
     expect(Object.keys(surveyView.properties)).not.toContain('genUserKey')
@@ -199,6 +200,14 @@ const documentedAnswers = new Map<string, z.ZodType>([
   answer('post /api/admin/surveys/{slug}/respondents/{userId}/auth-token')(authTokenRotatedSchema),
   answer('get /api/admin/deliveries')(deliveryListSchema),
   answer('post /api/admin/deliveries/{id}/resend')(deliveryResendResultSchema),
+  answer('post /api/admin/session')(adminSessionSchema),
+  answer('get /api/admin/session')(adminSessionSchema),
+  answer('delete /api/admin/session')(okSchema),
+  answer('post /api/admin/session/second-factor')(adminSessionSchema),
+  answer('post /api/admin/session/totp')(adminTotpEnrolmentSchema),
+  answer('post /api/admin/session/totp/confirm')(adminRecoveryCodesSchema),
+  answer('post /api/admin/session/sign-out-everywhere')(okSchema),
+  answer('post /api/admin/password')(okSchema),
 ])
 
 describe('responses', () => {

@@ -10,6 +10,7 @@ import { openDatabase } from '#server/database'
 import { CopyRefused, copySqliteToPostgres, uncopiedTables } from '#server/database/copy-to-postgres'
 import * as postgresSchema from '#server/database/schema.postgres'
 import { createAccessToken } from '#server/services/access-tokens'
+import { createAdminAccount } from '#server/services/admin-accounts'
 import { audit } from '#server/services/audit'
 import { startRefreshSession } from '#server/services/auth'
 import { startOrResumeSession, submitRecall } from '#server/services/recall'
@@ -59,7 +60,8 @@ describe('db:copy', () => {
       await startRefreshSession(db, record.respondent.id)
       const session = await startOrResumeSession(db, survey, record)
       await submitRecall(db, survey, record, { sessionId: session.sessionId, meals: [{ name: 'Breakfast', time: '08:00', foods: [{ description: 'Porridge', amount: '1', unit: 'bowl' }] }] })
-      createAccessToken(db, { name: 'portal', scopes: ['surveys:read'] })
+      createAccessToken(db, { name: 'portal', scopes: ['surveys:read'], surveys: ['cohort'] })
+      await createAdminAccount(db, { email: 'owner@example.org', name: 'Owner', role: 'owner' }, { password: 'a long console passphrase' })
       audit(db, { tokenId: null, name: 'cli' }, 'survey.update', 'cohort')
       sqlite.close()
       const before = fileDigest(sqlitePath)
@@ -90,6 +92,10 @@ describe('db:copy', () => {
         expect(user!.id).toBe(3)
         const [{ n }] = (await to.execute(sql`SELECT count(*)::int AS n FROM audit_log`)).rows as [{ n: number }]
         expect(n).toBe(1)
+        const [owner] = await to.select().from(postgresSchema.adminAccounts)
+        expect(await verifyPassword(owner!.passwordHash, 'a long console passphrase')).toBe(true)
+        const [token] = await to.select().from(postgresSchema.personalAccessTokens)
+        expect(token!.surveys).toEqual(['cohort'])
       }
       finally {
         await pool.end()

@@ -8,8 +8,8 @@ import { defineRouteSchemas, readValidatedQuery } from '#server/utils/request'
 export const schemas = defineRouteSchemas({ query: deliveryListQuerySchema })
 
 /** Webhook deliveries with every attempt (`?survey=&status=&limit=`). */
-export default defineEventHandler((event) => {
-  const { principal } = requireAdmin(event, 'deliveries:read')
+export default defineEventHandler(async (event) => {
+  const { principal } = await requireAdmin(event, 'deliveries:read')
   const query = readValidatedQuery(event, schemas.query)
   const db = useDb()
   const surveyIds = query.survey

@@ -2,7 +2,7 @@ import { useDb } from '#server/database'
 import { adminSurveyView, listSurveys } from '#server/services/surveys'
 import { adminMaySee, requireAdmin } from '#server/http/admin'
 
-export default defineEventHandler((event) => {
-  requireAdmin(event, 'surveys:read')
+export default defineEventHandler(async (event) => {
+  await requireAdmin(event, 'surveys:read')
   return listSurveys(useDb()).filter(adminMaySee(event)).map(adminSurveyView)
 })

@@ -10,7 +10,7 @@ export const schemas = defineRouteSchemas({ body: surveyInputSchema })
 
 /** Creates a survey (the same validation as the CLI; secrets are write-only). */
 export default defineEventHandler(async (event) => {
-  const { actor } = requireAdmin(event, 'surveys:write')
+  const { actor } = await requireAdmin(event, 'surveys:write')
   requireEverySurvey(event, 'create surveys')
   const body = await readCheckedJson(event, schemas.body, 'The survey is not valid.')
   const db = useDb()

@@ -3,8 +3,8 @@ import { resendDelivery } from '#server/services/webhooks'
 import { adminMaySee, requireAdmin } from '#server/http/admin'
 import { routerParam } from '#server/utils/request'
 
-export default defineEventHandler((event) => {
-  const { actor } = requireAdmin(event, 'deliveries:write')
+export default defineEventHandler(async (event) => {
+  const { actor } = await requireAdmin(event, 'deliveries:write')
   const id = routerParam(event, 'id')
   resendDelivery(useDb(), id, actor, adminMaySee(event))
   setResponseStatus(event, 202)

@@ -6,8 +6,8 @@ import { publicOrigin } from '#server/http/settings'
 import { badRequest } from '#server/utils/errors'
 
 /** Every respondent's sign-in links as CSV (userId, username, authToken, shortLink, surveyLink, feedbackLink). */
-export default defineEventHandler((event) => {
-  const { actor } = requireAdmin(event, 'respondents:read')
+export default defineEventHandler(async (event) => {
+  const { actor } = await requireAdmin(event, 'respondents:read')
   const survey = adminSurvey(event)
   const origin = publicOrigin(event)
   if (!origin) throw badRequest('The Host header does not name a host: the links cannot be written (set NUXT_PUBLIC_ORIGIN).', { host: { msg: 'is not a valid host' } })

@@ -8,7 +8,7 @@ export const schemas = defineRouteSchemas({ body: adminRespondentUpdateSchema })
 
 /** Updates a respondent: name, custom fields, redirect URL, password, or `disabled` to disable/enable the account. */
 export default defineEventHandler(async (event) => {
-  const { actor } = requireAdmin(event, 'respondents:write')
+  const { actor } = await requireAdmin(event, 'respondents:write')
   const survey = adminSurvey(event)
   const userId = userIdParam(event)
   const input = await readValidatedJson(event, schemas.body)
