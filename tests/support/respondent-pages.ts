@@ -23,8 +23,9 @@ const link = async (slug: string, payload: Record<string, unknown>, secret = SEC
 /**
  * Goes through every respondent page, in `language` (the language cookie), and calls `check` on each once
  * it is shown: `/`, a survey's page with self-registration and sign-in (as it is, after a failed sign-in,
- * with new credentials), its home, the create-user link's error pages, the recall (reviewed too early,
- * with foods), its review and completion, and feedback. `respondent` names the partner's respondent.
+ * with new credentials), its home, a closed survey's page, the error page of a survey that does not exist,
+ * the create-user link's error pages, the recall (reviewed too early, with foods), its review and
+ * completion, and feedback. `respondent` names the partner's respondent.
  */
 export async function visitRespondentPages(page: Page, language: string, respondent: string, check: (where: string) => Promise<void>) {
   await page.context().addCookies([{ name: 'rg_locale', value: language, url: url('/') }])
@@ -50,6 +51,16 @@ export async function visitRespondentPages(page: Page, language: string, respond
   await page.waitForURL(/\/open\/home$/)
   await page.getByTestId('start-recall').waitFor()
   await shown('/{slug}/home')
+
+  await page.goto(url('/closed'), { waitUntil: 'networkidle' })
+  await page.getByTestId('survey-unavailable').waitFor()
+  await shown('/{slug} of a closed survey, links only')
+  await page.goto(url('/nowhere'), { waitUntil: 'networkidle' })
+  await page.locator('h1').waitFor()
+  await shown('a survey that does not exist (the error page)')
+  await page.goto(url('/diet/create-user'), { waitUntil: 'networkidle' })
+  await page.getByTestId('link-problem-used').waitFor()
+  await shown('/{slug}/create-user, a link already used')
 
   for (const [kind, target] of [
     ['expired', await link('diet', { username: 'late', exp: nowSeconds() - 3600 })],
