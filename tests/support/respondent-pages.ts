@@ -24,7 +24,7 @@ const link = async (slug: string, payload: Record<string, unknown>, secret = SEC
  * Goes through every respondent page, in `language` (the language cookie), and calls `check` on each once
  * it is shown: `/`, a survey's page with self-registration and sign-in (as it is, after a failed sign-in,
  * with new credentials), its home, a closed survey's page, the error page of a survey that does not exist,
- * the create-user link's error pages, the recall (reviewed too early, with foods), its review and
+ * the create-user and sign-in links' error pages, the recall (reviewed too early, with foods), its review and
  * completion, and feedback. `respondent` names the partner's respondent.
  */
 export async function visitRespondentPages(page: Page, language: string, respondent: string, check: (where: string) => Promise<void>) {
@@ -61,6 +61,9 @@ export async function visitRespondentPages(page: Page, language: string, respond
   await page.goto(url('/diet/create-user'), { waitUntil: 'networkidle' })
   await page.getByTestId('link-problem-used').waitFor()
   await shown('/{slug}/create-user, a link already used')
+  await page.goto(url('/a/not-a-sign-in-token'))
+  await page.getByTestId('link-problem-invalid').waitFor()
+  await shown('/a/{token}, a sign-in link that is not valid')
 
   for (const [kind, target] of [
     ['expired', await link('diet', { username: 'late', exp: nowSeconds() - 3600 })],
