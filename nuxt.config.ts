@@ -108,8 +108,8 @@ export default defineNuxtConfig({
     config: { stylistic: true },
   },
   // The respondent pages in the respondent's language (docs/languages.md). Addresses stay as they are
-  // (no_prefix): the language is the respondent's choice kept in a cookie, else the survey's, else the
-  // browser's; plugins/language.ts makes that decision, i18n/languages.ts holds it.
+  // (no_prefix): the language is the respondent's choice kept in a cookie, else the browser's, else the
+  // survey's; plugins/language.ts makes that decision, i18n/languages.ts holds it.
   i18n: {
     strategy: 'no_prefix',
     defaultLocale: DEFAULT_LANGUAGE,

@@ -74,14 +74,18 @@ export function acceptedLanguages(header: string | null | undefined): string[] {
     .map(({ tag }) => tag)
 }
 
-/** The first of the browser's languages (Accept-Language or navigator.languages) that we have. */
-export function browserLanguage(tags: readonly string[]): LanguageCode | undefined {
+/** Those of the browser's languages (Accept-Language or navigator.languages) that we have, most preferred first, each once. */
+export function browserLanguages(tags: readonly string[]): LanguageCode[] {
+  const found = new Set<LanguageCode>()
   for (const tag of tags) {
     const match = matchLanguage(tag)
-    if (match) return match
+    if (match) found.add(match)
   }
-  return undefined
+  return [...found]
 }
+
+/** The first of the browser's languages that we have. */
+export const browserLanguage = (tags: readonly string[]): LanguageCode | undefined => browserLanguages(tags)[0]
 
 const CHOSEN = new RegExp(`(?:^|;)\\s*${LANGUAGE_COOKIE}=([^;]*)`)
 
@@ -101,9 +105,11 @@ export function cookieLanguage(cookies: string | null | undefined): LanguageCode
 }
 
 /**
- * The language a page renders in: the respondent's own choice (the cookie), else for a survey's pages the
- * survey's language, else the browser's, else English. A survey may name the languages it offers
- * (`allowed`, all when absent); a choice or a browser language it does not offer is passed over.
+ * The language a page renders in: the respondent's own choice (the cookie), else the first of the browser's
+ * languages that we have, else for a survey's pages the survey's language (its `localeId`: the default for
+ * respondents whose browser names none of ours), else English. A survey may name the languages it offers
+ * (all when absent): a choice, browser language or `localeId` it does not offer is passed over, and with
+ * none left the page is in the first it names.
  */
 export interface PageLanguageInput {
   cookie?: LanguageCode
@@ -115,16 +121,28 @@ export function pageLanguage(input: PageLanguageInput): LanguageCode {
   const allowed = input.survey?.languages?.length ? new Set(input.survey.languages.filter(isLanguageCode)) : undefined
   const offered = (code: LanguageCode | undefined) => code !== undefined && (!allowed?.size || allowed.has(code)) ? code : undefined
   return offered(input.cookie)
+    ?? browserLanguages(input.browser ?? []).find(code => offered(code))
     ?? offered(input.survey?.localeId ? matchLanguage(input.survey.localeId) : undefined)
-    ?? offered(browserLanguage(input.browser ?? []))
     ?? (allowed?.size ? [...allowed][0]! : DEFAULT_LANGUAGE)
 }
 
 /**
  * What, in a request, decides the language of a server-rendered page besides the page itself (and, for
- * `/{slug}`, the survey): the page cache keeps one copy per value.
+ * `/{slug}`, the survey): the page cache keeps one copy per value. A survey need not offer the language
+ * chosen, nor the browser's first: the choice and all of the browser's languages we have, in order, count.
  */
 export function requestLanguageKey(cookieHeader: string | null | undefined, acceptLanguage: string | null | undefined): string {
-  const chosen = cookieLanguage(cookieHeader)
-  return chosen ? `cookie:${chosen}` : `browser:${browserLanguage(acceptedLanguages(acceptLanguage)) ?? '-'}`
+  return `cookie:${cookieLanguage(cookieHeader) ?? '-'} browser:${browserKey(acceptLanguage ?? '')}`
+}
+
+/** Browsers send a few Accept-Language values over and over: each is read once (up to 256 kept, then afresh). */
+const browserKeys = new Map<string, string>()
+function browserKey(acceptLanguage: string): string {
+  let key = browserKeys.get(acceptLanguage)
+  if (key === undefined) {
+    key = browserLanguages(acceptedLanguages(acceptLanguage)).join(',') || '-'
+    if (browserKeys.size >= 256) browserKeys.clear()
+    if (acceptLanguage.length <= 256) browserKeys.set(acceptLanguage, key)
+  }
+  return key
 }

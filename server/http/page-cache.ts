@@ -16,7 +16,7 @@ const entries = new Map<string, Entry>()
  * every visitor: they are kept for up to 5 s and dropped as soon as any survey changes (in this process
  * or, through SQLite's data_version, in another). Anything else is rendered every time, and a page whose
  * address carries a token or whose answer says no-store is never kept. A page is in the respondent's language
- * (the language cookie, else the survey's, else Accept-Language): one copy per language cookie or browser language.
+ * (the language cookie, else Accept-Language, else the survey's): one copy per language cookie and browser languages.
  */
 export function pageCacheKey(event: H3Event): string | undefined {
   if (event.method !== 'GET' && event.method !== 'HEAD') return undefined

@@ -66,15 +66,21 @@ describe('the language of server-rendered pages', () => {
     expect(germanChoice.html).toContain('Passwort')
   })
 
-  it('a survey\'s page is in the survey\'s language (localeId) when the respondent has not chosen, whatever the browser says', async () => {
-    for (const acceptLanguage of ['en-US,en;q=0.9', 'de', '']) {
+  it('a survey\'s page is in the browser\'s language when we have it, else in the survey\'s language (localeId)', async () => {
+    for (const acceptLanguage of ['nl-NL,nl;q=0.9', 'ja', '']) {
       const french = await page('/etude', acceptLanguage ? { 'accept-language': acceptLanguage } : {})
       expect(french.lang, acceptLanguage).toBe('fr')
       expect(french.html).toContain('Mot de passe')
       expect(french.html).toContain('<title>Étude alimentaire — Respondent Gateway</title>')
     }
-    // An English survey stays English for a German browser: the survey's language comes first.
-    expect((await page('/study', { 'accept-language': 'de' })).lang).toBe('en-GB')
+    const german = await page('/etude', { 'accept-language': 'de' })
+    expect(german.lang).toBe('de')
+    expect(german.html).toContain('Passwort')
+    expect(german.html).toContain('<title>Étude alimentaire — Respondent Gateway</title>')
+    expect((await page('/etude', { 'accept-language': 'en-US,en;q=0.9' })).lang).toBe('en-GB')
+    expect((await page('/etude', { 'accept-language': 'nl, fr;q=0.5, de;q=0.4' })).lang).toBe('fr')
+    // An English survey is German for a German browser.
+    expect((await page('/study', { 'accept-language': 'de' })).lang).toBe('de')
   })
 
   it('a survey in a language we do not have follows the browser: German for Accept-Language: de', async () => {

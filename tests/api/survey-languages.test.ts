@@ -2,8 +2,9 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { createAccessToken } from '#server/services/access-tokens'
 import { request, useTestServer } from '../support/server'
 
-// A survey's `languages`: which of the app's languages its respondents may pick (null: all of them).
-const server = await useTestServer()
+// A survey's `languages`: which of the app's languages its respondents may pick (null: all of them); and
+// the order of what decides a survey page's language, on the seeded demo survey (localeId en_GB).
+const server = await useTestServer({ NUXT_SEED_DEMO: 'true' })
 let token: string
 
 beforeAll(() => {
@@ -47,11 +48,40 @@ describe('survey languages', () => {
       expect(page.status).toBe(200)
       expect(htmlLang(String(page.body)), JSON.stringify(headers)).toBe('fr')
     }
-    // Without the restriction the same visitor gets German.
+    // Without the restriction the same visitors get German, and English (the survey's localeId, en_GB) for a browser naming none of ours.
     expect((await admin('/api/admin/surveys/french-only', 'PATCH', { languages: null })).status).toBe(200)
     const german = await request<string>('/french-only', { headers: { 'accept': 'text/html', 'accept-language': 'de' } })
-    expect(htmlLang(String(german.body))).toBe('en-GB') // the survey's own language wins over the browser's
+    expect(htmlLang(String(german.body))).toBe('de')
     const chosen = await request<string>('/french-only', { headers: { accept: 'text/html', cookie: 'rg_locale=de' } })
     expect(htmlLang(String(chosen.body))).toBe('de')
+    const dutch = await request<string>('/french-only', { headers: { 'accept': 'text/html', 'accept-language': 'nl-NL' } })
+    expect(htmlLang(String(dutch.body))).toBe('en-GB')
+  })
+
+  it('takes the first of the browser\'s languages the survey offers, else its localeId; the page cache keeps them apart', async () => {
+    expect((await admin('/api/admin/surveys', 'POST', survey('fr-or-es', { localeId: 'fr_FR', languages: ['fr', 'es'] }))).status).toBe(201)
+    const langOf = async (acceptLanguage: string) => {
+      const page = await request<string>('/fr-or-es', { headers: { 'accept': 'text/html', 'accept-language': acceptLanguage } })
+      return { lang: htmlLang(String(page.body)), cached: page.headers.get('x-page-cache') === 'hit' }
+    }
+    expect(await langOf('de, es;q=0.5')).toEqual({ lang: 'es', cached: false })
+    expect(await langOf('de, es;q=0.5')).toEqual({ lang: 'es', cached: true })
+    expect((await langOf('de, fr;q=0.5')).lang).toBe('fr')
+    expect((await langOf('de')).lang).toBe('fr')
+    expect((await langOf('de, es;q=0.5')).lang).toBe('es')
+  })
+
+  it('/demo with Accept-Language: de is German, rendered on the server (the HTML, no JavaScript), though the survey is en_GB', async () => {
+    const demo = await request<string>('/demo', { headers: { 'accept': 'text/html', 'accept-language': 'de' } })
+    expect(demo.status).toBe(200)
+    const html = String(demo.body)
+    expect(htmlLang(html)).toBe('de')
+    expect(html).toContain('Demo survey')
+    for (const german of ['Anmelden', 'Benutzername', 'Passwort', 'Zum ersten Mal hier?', 'Sprache']) expect(html).toContain(german)
+    expect(html).not.toContain('Password')
+    expect(demo.headers.get('vary')).toMatch(/Accept-Language/i)
+    const english = await request<string>('/demo', { headers: { 'accept': 'text/html', 'accept-language': 'nl' } })
+    expect(htmlLang(String(english.body))).toBe('en-GB')
+    expect(String(english.body)).toContain('Password')
   })
 })

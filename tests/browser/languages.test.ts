@@ -19,6 +19,8 @@ beforeAll(() => {
 })
 
 type Page = Awaited<ReturnType<typeof newPage>>
+/** A browser whose languages (Accept-Language, navigator.languages) are none of ours: a survey's page is then in the survey's language. */
+const DUTCH = { locale: 'nl-NL' }
 const htmlAttribute = (page: Page, name: string) => page.locator('html').getAttribute(name)
 
 /** Adds one food to the first meal, marks every other meal skipped, reviews and submits. */
@@ -36,7 +38,7 @@ async function completeRecall(page: Page, food: string) {
 
 describe('the respondent pages in the respondent\'s language', () => {
   it('a partner link to a French survey lands on the recall in French, which the respondent completes', async () => {
-    const page = await newPage()
+    const page = await newPage(DUTCH)
     await page.goto(url(`/etude/create-user/${await signPartnerToken(SECRET, { username: 'fr-1' })}?redirect=recall`))
     await page.waitForURL(/\/etude\/recall$/)
     await page.getByTestId('meal-0').waitFor()
@@ -54,7 +56,7 @@ describe('the respondent pages in the respondent\'s language', () => {
   })
 
   it('a partner link to an Arabic survey lands on the recall right to left, in Arabic, which the respondent completes', async () => {
-    const page = await newPage()
+    const page = await newPage(DUTCH)
     await page.goto(url(`/dirasa/create-user/${await signPartnerToken(SECRET, { username: 'ar-1' })}?redirect=recall`))
     await page.waitForURL(/\/dirasa\/recall$/)
     await page.getByTestId('meal-0').waitFor()
@@ -73,7 +75,7 @@ describe('the respondent pages in the respondent\'s language', () => {
   })
 
   it('switching language on the recall changes the page at once, without a reload, keeps the saved recall and is remembered', async () => {
-    const page = await newPage()
+    const page = await newPage(DUTCH)
     await page.goto(url(`/etude/create-user/${await signPartnerToken(SECRET, { username: 'switcher' })}?redirect=recall`))
     await page.getByTestId('meal-0').waitFor()
     await page.getByTestId('meal-0-add-food').click()
@@ -109,7 +111,7 @@ describe('the respondent pages in the respondent\'s language', () => {
   it('/ and a survey page follow the browser\'s language with no choice made: German, rendered on the server without JavaScript', async () => {
     const context = await browser.newContext({ javaScriptEnabled: false, locale: 'de-DE' })
     const page = await context.newPage()
-    for (const path of ['/', '/studie-nl']) {
+    for (const path of ['/', '/diet', '/studie-nl']) {
       const answer = await page.goto(url(path))
       const html = await answer!.text()
       expect(html, path).toMatch(/<html[^>]*\blang="de"/)
@@ -120,7 +122,7 @@ describe('the respondent pages in the respondent\'s language', () => {
     await context.close()
   })
 
-  it('a German browser with JavaScript keeps an English survey\'s page in English once it runs in the browser, and / in German', async () => {
+  it('a German browser with JavaScript gets an English survey\'s page in German, hydrated in German, and / in German', async () => {
     const context = await browser.newContext({ locale: 'de-DE' })
     const page = await context.newPage()
     const errors: string[] = []
@@ -130,9 +132,9 @@ describe('the respondent pages in the respondent\'s language', () => {
     page.on('request', request => /\/_i18n\//.test(request.url()) && messages.push(request.url().split('/').at(-2)!))
     // Once the network is idle the page has hydrated, in the language whose messages the browser loaded.
     await page.goto(url('/diet'), { waitUntil: 'networkidle' })
-    expect(messages).toEqual(['en-GB'])
-    expect(await htmlAttribute(page as Page, 'lang')).toBe('en-GB')
-    expect(await page.getByTestId('link-only').textContent()).toContain('To take part')
+    expect(messages).toEqual(['de'])
+    expect(await htmlAttribute(page as Page, 'lang')).toBe('de')
+    expect(await page.getByTestId('link-only').textContent()).toContain('Um teilzunehmen')
     await page.getByRole('link', { name: 'Respondent Gateway' }).click()
     await expect.poll(() => page.locator('h1').textContent()).toContain('Umfragen für alle')
     expect(await htmlAttribute(page as Page, 'lang')).toBe('de')
@@ -140,8 +142,8 @@ describe('the respondent pages in the respondent\'s language', () => {
     await context.close()
   })
 
-  it('to an English browser, / and a survey in a language we lack are English, a French survey French; moving between pages follows each', async () => {
-    const page = await newPage()
+  it('to a browser naming none of our languages, / and a survey in a language we lack are English, a French survey French; moving between pages follows each', async () => {
+    const page = await newPage(DUTCH)
     await page.goto(url('/'))
     expect(await htmlAttribute(page, 'lang')).toBe('en-GB')
     expect(await page.locator('h1').textContent()).toContain('Surveys open to everyone')
