@@ -221,7 +221,7 @@ async function seed(databaseFile: string, migrationsFolder: string | undefined):
   const { db, sqlite } = openDatabase(databaseFile, migrationsFolder ? { migrationsFolder } : {})
   try {
     const genUserKey = randomBytes(30).toString('base64url') // 40 characters
-    const results = upsertSurveys(db, [
+    const results = await upsertSurveys(db, [
       { slug: 'bench-open', name: 'Bench open survey', supportEmail: 'bench@example.org', state: 'active', allowGenUsers: true },
       { slug: 'bench-partner', name: 'Bench partner survey', supportEmail: 'bench@example.org', state: 'active', allowGenUsers: true, genUserKey, authModes: ['username', 'token'] },
     ], { allowPrivateWebhooks: false })

@@ -12,16 +12,16 @@ import { adminRateLimit } from './settings'
 export interface AdminContext { principal: TokenPrincipal, actor: Actor }
 
 /** The personal access token behind the request, with the scope the route needs; rate limited per token. */
-export function requireAdmin(event: H3Event, scope: AdminScope): AdminContext {
+export async function requireAdmin(event: H3Event, scope: AdminScope): Promise<AdminContext> {
   const db = useDb()
-  const principal = authenticateAccessToken(db, getRequestHeader(event, 'authorization'), scope)
-  const state = rateLimitHit(db, `admin:${principal.tokenId}`, adminRateLimit())
+  const principal = await authenticateAccessToken(db, getRequestHeader(event, 'authorization'), scope)
+  const state = await rateLimitHit(db, `admin:${principal.tokenId}`, adminRateLimit())
   if (state.limited) throw tooManyRequests(state.retryAfterSeconds, 'Too many admin requests with this token. Slow down.')
   return { principal, actor: { tokenId: principal.tokenId, name: `token:${principal.tokenId}:${principal.name}` } }
 }
 
 /** The survey named by the route's `slug`; 404 when there is none. */
-export function adminSurvey(event: H3Event): SurveyRow {
+export function adminSurvey(event: H3Event): Promise<SurveyRow> {
   return requireSurvey(useDb(), routerParam(event, 'slug'))
 }
 

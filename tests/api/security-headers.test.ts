@@ -8,8 +8,8 @@ const server = await useTestServer({ NUXT_TRUST_PROXY: '1' })
 
 const GEN_USER_KEY = 'security-headers-partner-key-0123456789-abc'
 
-beforeAll(() => {
-  upsertSurveys(server.db(), [
+beforeAll(async () => {
+  await upsertSurveys(server.db(), [
     { slug: 'open', name: 'Open', supportEmail: 'a@example.org', state: 'active', allowGenUsers: true },
     { slug: 'partnered', name: 'Partnered', supportEmail: 'a@example.org', state: 'active', allowGenUsers: true, genUserKey: GEN_USER_KEY },
   ])
@@ -46,7 +46,7 @@ describe('security headers', () => {
     expect(second.body).toBe(first.body)
     expect(second.headers.get('content-security-policy')).toBe(first.headers.get('content-security-policy'))
     expect(second.headers.get('x-content-type-options')).toBe('nosniff')
-    upsertSurveys(server.db(), [{ slug: 'open', name: 'Open (renamed)' }])
+    await upsertSurveys(server.db(), [{ slug: 'open', name: 'Open (renamed)' }])
     const third = await request('/open')
     expect(third.headers.get('x-page-cache')).toBeNull()
     expect(third.body).toContain('Open (renamed)')

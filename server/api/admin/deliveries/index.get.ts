@@ -8,10 +8,10 @@ import { defineRouteSchemas, readValidatedQuery } from '#server/utils/request'
 export const schemas = defineRouteSchemas({ query: deliveryListQuerySchema })
 
 /** Webhook deliveries with every attempt (`?survey=&status=&limit=`). */
-export default defineEventHandler((event) => {
-  requireAdmin(event, 'deliveries:read')
+export default defineEventHandler(async (event) => {
+  await requireAdmin(event, 'deliveries:read')
   const query = readValidatedQuery(event, schemas.query)
   const db = useDb()
-  const surveyId = query.survey ? requireSurvey(db, query.survey).id : undefined
-  return listDeliveries(db, { surveyId, status: query.status, limit: query.limit })
+  const surveyId = query.survey ? (await requireSurvey(db, query.survey)).id : undefined
+  return await listDeliveries(db, { surveyId, status: query.status, limit: query.limit })
 })

@@ -2,7 +2,7 @@ import { useDb } from '#server/database'
 import { adminSurveyView, listSurveys } from '#server/services/surveys'
 import { requireAdmin } from '#server/http/admin'
 
-export default defineEventHandler((event) => {
-  requireAdmin(event, 'surveys:read')
-  return listSurveys(useDb()).map(adminSurveyView)
+export default defineEventHandler(async (event) => {
+  await requireAdmin(event, 'surveys:read')
+  return (await listSurveys(useDb())).map(adminSurveyView)
 })

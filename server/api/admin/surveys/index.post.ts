@@ -10,11 +10,11 @@ export const schemas = defineRouteSchemas({ body: surveyInputSchema })
 
 /** Creates a survey (the same validation as the CLI; secrets are write-only). */
 export default defineEventHandler(async (event) => {
-  const { actor } = requireAdmin(event, 'surveys:write')
+  const { actor } = await requireAdmin(event, 'surveys:write')
   const body = await readCheckedJson(event, schemas.body, 'The survey is not valid.')
   const db = useDb()
-  if (findSurveyBySlug(db, body.slug)) throw conflict('A survey with this slug already exists (slugs ignore case).', { slug: { msg: 'is already taken' } })
-  const created = saveSurveyAsAdmin(db, actor, body, { allowPrivateWebhooks: webhooksAllowPrivate() })
+  if (await findSurveyBySlug(db, body.slug)) throw conflict('A survey with this slug already exists (slugs ignore case).', { slug: { msg: 'is already taken' } })
+  const created = await saveSurveyAsAdmin(db, actor, body, { allowPrivateWebhooks: webhooksAllowPrivate() })
   setResponseStatus(event, 201)
   return created
 })

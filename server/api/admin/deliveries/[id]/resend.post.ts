@@ -3,10 +3,10 @@ import { resendDelivery } from '#server/services/webhooks'
 import { requireAdmin } from '#server/http/admin'
 import { routerParam } from '#server/utils/request'
 
-export default defineEventHandler((event) => {
-  const { actor } = requireAdmin(event, 'deliveries:write')
+export default defineEventHandler(async (event) => {
+  const { actor } = await requireAdmin(event, 'deliveries:write')
   const id = routerParam(event, 'id')
-  resendDelivery(useDb(), id, actor)
+  await resendDelivery(useDb(), id, actor)
   setResponseStatus(event, 202)
   return { id, status: 'pending' as const }
 })

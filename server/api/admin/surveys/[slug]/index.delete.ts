@@ -7,10 +7,10 @@ import { defineRouteSchemas, readValidatedQuery } from '#server/utils/request'
 export const schemas = defineRouteSchemas({ query: surveyDeleteQuerySchema })
 
 /** Deletes a survey; refused (409) while it has respondents unless `?force=true`. */
-export default defineEventHandler((event) => {
-  const { actor } = requireAdmin(event, 'surveys:write')
-  const survey = adminSurvey(event)
+export default defineEventHandler(async (event) => {
+  const { actor } = await requireAdmin(event, 'surveys:write')
+  const survey = await adminSurvey(event)
   const { force } = readValidatedQuery(event, schemas.query)
-  const removed = deleteSurvey(useDb(), survey, force, actor)
+  const removed = await deleteSurvey(useDb(), survey, force, actor)
   return { deleted: survey.slug, respondentsRemoved: removed }
 })

@@ -2,7 +2,7 @@ import { useDb } from '#server/database'
 import { getRespondent } from '#server/services/respondent-admin'
 import { adminSurvey, requireAdmin, userIdParam } from '#server/http/admin'
 
-export default defineEventHandler((event) => {
-  requireAdmin(event, 'respondents:read')
-  return getRespondent(useDb(), adminSurvey(event), userIdParam(event))
+export default defineEventHandler(async (event) => {
+  await requireAdmin(event, 'respondents:read')
+  return await getRespondent(useDb(), await adminSurvey(event), userIdParam(event))
 })
