@@ -120,7 +120,9 @@ describe('partner create-user link in a browser', () => {
       await route.fulfill({ response })
     })
     const firstReload = first.reload()
-    await expect.poll(() => delayed).toBe(true)
+    // Waits for the precondition only (the first tab's refresh has been answered and is being held back): a
+    // page reload on a busy machine can take longer than expect.poll's default second.
+    await expect.poll(() => delayed, { timeout: 15_000 }).toBe(true)
     await second.goto(url('/cohort/feedback'))
     await firstReload
     await expect.poll(() => first.getByTestId('signed-in-as').textContent()).toContain('two-tabs')
