@@ -44,6 +44,7 @@ export default defineNuxtConfig({
     webhooksAllowPrivate: false,
     webhooksPollMs: 1000,
     webhooksRetryScale: 1,
+    webhooksTimeoutSeconds: 10,
     seedDemo: true,
     loginRateLimit: { max: 5, windowSeconds: 900, addressMax: 100 },
     sessionLifetimeDays: 30,

@@ -13,6 +13,20 @@ const serverTests = {
   hookTimeout: 180_000,
 }
 
+/**
+ * The API test files that run a second time on PostgreSQL (project `api-postgres`), each on a database of
+ * its own created on TEST_POSTGRES_URL's server and dropped afterwards (tests/support/engine.ts). Left out:
+ * the files about SQLite itself (its migrations and faults, several processes on one file, the bench).
+ */
+const postgresApiTests = [
+  'auth', 'create-user', 'generate-user', 'languages', 'no-secrets', 'openapi', 'partner-walkthrough', 'public-surveys',
+  'recall', 'security-headers', 'survey-languages', 'usernames', 'webhooks', 'multi-server', 'admin-console', 'survey-limited-tokens',
+].map(name => `tests/api/${name}.test.ts`)
+
+const postgresUrl = process.env.TEST_POSTGRES_URL
+if (!postgresUrl && !process.env.VITEST_WORKER_ID)
+  console.log('PostgreSQL run skipped: set TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres to run the API tests on PostgreSQL too.')
+
 export default defineConfig({
   resolve: { alias },
   test: {
@@ -23,7 +37,10 @@ export default defineConfig({
     reporters: ['default', './tests/support/summary-reporter.ts'],
     projects: [
       { extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node' } },
-      { extends: true, test: { name: 'api', include: ['tests/api/**/*.test.ts'], ...serverTests } },
+      { extends: true, test: { name: 'api', include: ['tests/api/**/*.test.ts'], exclude: ['tests/api/multi-server.test.ts'], ...serverTests } },
+      ...(postgresUrl
+        ? [{ extends: true as const, test: { name: 'api-postgres', include: postgresApiTests, env: { TEST_DB_ENGINE: 'postgres' }, ...serverTests } }]
+        : []),
       { extends: true, test: { name: 'browser', include: ['tests/browser/**/*.test.ts'], ...serverTests } },
     ],
   },

@@ -20,7 +20,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import autocannon from 'autocannon'
 import { SignJWT } from 'jose'
 import { ensureBuilt, root } from '../scripts/ensure-build.mjs'
-import { openDatabase } from '#server/database'
+import pg from 'pg'
+import { openDatabase, type Db } from '#server/database'
+import { openPostgres } from '#server/database/postgres-engine'
 import { createOrUpdateFromPartner } from '#server/services/respondents'
 import { upsertSurveys } from '#server/services/surveys'
 
@@ -58,8 +60,8 @@ function options(argv: string[]): { workers: number, db: 'sqlite' | 'postgres' }
       process.exit(1)
     }
   }
-  if (result.db === 'postgres') {
-    console.error('--db postgres: the app does not run on PostgreSQL yet (only db:copy and the schema do).')
+  if (result.db === 'postgres' && !postgresServerUrl()) {
+    console.error('--db postgres: set BENCH_POSTGRES_URL (or TEST_POSTGRES_URL) to a PostgreSQL server the benchmark may create a database on, e.g. postgres://postgres@127.0.0.1:5432/postgres')
     process.exit(1)
   }
   return result
@@ -115,6 +117,8 @@ function cleanup(): Promise<void> {
     await Promise.all(children.map(child => stopChild(child, profileDir ? 60_000 : 10_000)))
     if (tempDir) rmSync(tempDir, { recursive: true, force: true })
     tempDir = undefined
+    if (benchDatabase) await onPostgresServer(`DROP DATABASE IF EXISTS ${benchDatabase} WITH (FORCE)`).catch(() => {})
+    benchDatabase = undefined
   })()
   return cleaning
 }
@@ -217,24 +221,53 @@ interface Seed { genUserKey: string, authToken: string, passwordUsers: string[] 
 const SIGN_IN_PASSWORD = 'Legitimate-password-9'
 const PASSWORD_USERS = 20
 
-async function seed(databaseFile: string, migrationsFolder: string | undefined): Promise<Seed> {
-  const { db, sqlite } = openDatabase(databaseFile, migrationsFolder ? { migrationsFolder } : {})
+/** --db postgres: the PostgreSQL server the benchmark creates its database on (and drops it afterwards). */
+function postgresServerUrl(): string | undefined {
+  return process.env.BENCH_POSTGRES_URL || process.env.TEST_POSTGRES_URL || undefined
+}
+let benchDatabase: string | undefined
+
+async function onPostgresServer(statement: string) {
+  const client = new pg.Client({ connectionString: postgresServerUrl() })
+  await client.connect()
   try {
-    const genUserKey = randomBytes(30).toString('base64url') // 40 characters
-    const results = upsertSurveys(db, [
-      { slug: 'bench-open', name: 'Bench open survey', supportEmail: 'bench@example.org', state: 'active', allowGenUsers: true },
-      { slug: 'bench-partner', name: 'Bench partner survey', supportEmail: 'bench@example.org', state: 'active', allowGenUsers: true, genUserKey, authModes: ['username', 'token'] },
-    ], { allowPrivateWebhooks: false })
-    const partner = results.find(result => result.survey.slug === 'bench-partner')
-    if (!partner) throw new Error('seeding did not create bench-partner')
-    const { authToken } = await createOrUpdateFromPartner(db, partner.survey, { username: 'existing' })
-    const passwordUsers = Array.from({ length: PASSWORD_USERS }, (_, i) => `member-${i}`)
-    for (const username of passwordUsers) await createOrUpdateFromPartner(db, partner.survey, { username, password: SIGN_IN_PASSWORD })
-    return { genUserKey, authToken, passwordUsers }
+    await client.query(statement)
   }
   finally {
-    sqlite.close()
+    await client.end()
   }
+}
+
+/** A fresh database for this run: a SQLite file in the temporary folder, or a new PostgreSQL database. */
+async function createDatabase(builtMigrations: string): Promise<{ url: string, db: Db, close: () => Promise<void> }> {
+  const migrations = existsSync(join(builtMigrations, 'meta', '_journal.json')) ? builtMigrations : undefined
+  if (engine === 'sqlite') {
+    const url = join(tempDir!, 'bench.db')
+    // Migrate with the build's own migrations, so the schema matches the server that runs.
+    const { db, sqlite } = openDatabase(url, migrations ? { migrationsFolder: migrations } : {})
+    return { url, db, close: async () => void sqlite.close() }
+  }
+  benchDatabase = `gateway_bench_${process.pid}_${randomBytes(4).toString('hex')}`
+  await onPostgresServer(`CREATE DATABASE ${benchDatabase}`)
+  const url = new URL(postgresServerUrl()!)
+  url.pathname = `/${benchDatabase}`
+  const handle = openPostgres(url.toString(), { poolSize: 4, migrationsFolder: migrations ? join(migrations, 'postgres') : join(root, 'drizzle', 'postgres') })
+  await handle.ready
+  return { url: url.toString(), db: handle.db, close: handle.close }
+}
+
+async function seed(db: Db): Promise<Seed> {
+  const genUserKey = randomBytes(30).toString('base64url') // 40 characters
+  const results = await upsertSurveys(db, [
+    { slug: 'bench-open', name: 'Bench open survey', supportEmail: 'bench@example.org', state: 'active', allowGenUsers: true },
+    { slug: 'bench-partner', name: 'Bench partner survey', supportEmail: 'bench@example.org', state: 'active', allowGenUsers: true, genUserKey, authModes: ['username', 'token'] },
+  ], { allowPrivateWebhooks: false })
+  const partner = results.find(result => result.survey.slug === 'bench-partner')
+  if (!partner) throw new Error('seeding did not create bench-partner')
+  const { authToken } = await createOrUpdateFromPartner(db, partner.survey, { username: 'existing' })
+  const passwordUsers = Array.from({ length: PASSWORD_USERS }, (_, i) => `member-${i}`)
+  for (const username of passwordUsers) await createOrUpdateFromPartner(db, partner.survey, { username, password: SIGN_IN_PASSWORD })
+  return { genUserKey, authToken, passwordUsers }
 }
 
 /** Partner create-user tokens signed ahead of the measurement, one username each. */
@@ -624,9 +657,9 @@ async function main() {
   const builtMigrations = join(outputDir, 'server', 'drizzle')
 
   tempDir = mkdtempSync(join(tmpdir(), 'respondent-gateway-bench-'))
-  const databaseFile = join(tempDir, 'bench.db')
-  // Migrate with the build's own migrations, so the schema matches the server that runs.
-  const seedData = await seed(databaseFile, existsSync(join(builtMigrations, 'meta', '_journal.json')) ? builtMigrations : undefined)
+  const database = await createDatabase(builtMigrations)
+  const databaseFile = database.url
+  const seedData = await seed(database.db).finally(() => database.close())
 
   const bareBase = await startBareServer()
   const appBase = await startAppServer(entry, databaseFile)

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
-import { closeDb, useDb } from '#server/database'
+import { resolve } from 'node:path'
+import { closeDb, databaseReady, engineOf, useDb } from '#server/database'
 import {
   adminSurveyView, effectiveState, isOpenAccess, listSurveys, requireSurvey, SURVEY_SECRET_FIELDS, upsertSurveys,
 } from '#server/services/surveys'
@@ -59,7 +59,7 @@ The database is DATABASE_URL (default ./data/gateway.db).`
 type Command = (args: string[]) => void | Promise<void>
 
 const commands: Record<string, Command> = {
-  'surveys:upsert': ([file]) => {
+  'surveys:upsert': async ([file]) => {
     if (!file) throw new AppError(400, 'Name the survey file: surveys:upsert <file.json>')
     let input: unknown
     try {
@@ -69,7 +69,7 @@ const commands: Record<string, Command> = {
       throw new AppError(400, `Cannot read ${file} as JSON: ${(error as Error).message}`)
     }
     const bodies: unknown[] = Array.isArray(input) ? input : [input]
-    const results = upsertSurveys(useDb(), input, {
+    const results = await upsertSurveys(useDb(), input, {
       // The CLI runs outside the server: it reads the server's NUXT_WEBHOOKS_ALLOW_PRIVATE from the environment.
       allowPrivateWebhooks: process.env.NUXT_WEBHOOKS_ALLOW_PRIVATE === 'true',
       audit: {
@@ -90,8 +90,8 @@ const commands: Record<string, Command> = {
     }))
     console.log(JSON.stringify(Array.isArray(input) ? out : out[0], null, 2))
   },
-  'surveys:list': () => {
-    const rows = listSurveys(useDb()).map(survey => ({
+  'surveys:list': async () => {
+    const rows = (await listSurveys(useDb())).map(survey => ({
       id: survey.id,
       slug: survey.slug,
       name: survey.name,
@@ -103,13 +103,13 @@ const commands: Record<string, Command> = {
     if (rows.length === 0) console.log('No surveys.')
     else console.table(rows)
   },
-  'deliveries:list': (args) => {
+  'deliveries:list': async (args) => {
     const { flags } = parseArgs(args)
     // The same options, checked the same way, as GET /api/admin/deliveries.
     const query = deliveryListQuerySchema.safeParse({ survey: flags.survey, status: flags.status, limit: 500 })
     if (!query.success) throw validationError(query.error, 'Invalid option')
-    const surveyIds = query.data.survey === undefined ? undefined : [surveyNamed(query.data.survey).id]
-    const deliveries = listDeliveries(useDb(), { surveyIds, status: query.data.status, limit: query.data.limit })
+    const surveyIds = query.data.survey === undefined ? undefined : [(await surveyNamed(query.data.survey)).id]
+    const deliveries = await listDeliveries(useDb(), { surveyIds, status: query.data.status, limit: query.data.limit })
     if (flags.json) return void console.log(JSON.stringify(deliveries, null, 2))
     if (!deliveries.length) return void console.log('No webhook deliveries.')
     console.table(deliveries.map(({ attemptLog, ...delivery }) => ({
@@ -124,45 +124,47 @@ const commands: Record<string, Command> = {
       next: delivery.nextAttemptAt,
     })))
   },
-  'tokens:create': (args) => {
+  'tokens:create': async (args) => {
     const { flags } = parseArgs(args)
     const list = (flag: string | true | undefined) => typeof flag === 'string' ? flag.split(',').map(item => item.trim()).filter(Boolean) : []
     const surveys = flags.surveys === undefined ? undefined : list(flags.surveys)
     const expiresInDays = flags['expires-in-days'] === undefined ? undefined : Number(flags['expires-in-days'])
     const db = useDb()
-    const created = createAccessToken(db, { name: flags.name === true ? '' : flags.name, scopes: list(flags.scopes), surveys, expiresInDays })
+    const created = await createAccessToken(db, { name: flags.name === true ? '' : flags.name, scopes: list(flags.scopes), surveys, expiresInDays })
     const { token: _secret, ...settings } = created
-    audit(db, CLI_ACTOR, 'token.create', `token:${created.id}`, settings)
+    await audit(db, CLI_ACTOR, 'token.create', `token:${created.id}`, settings)
     console.log(JSON.stringify({ ...created, note: 'The token is shown this once. Store it as a secret.' }, null, 2))
   },
-  'tokens:list': () => {
-    const tokens = listAccessTokens(useDb())
+  'tokens:list': async () => {
+    const tokens = await listAccessTokens(useDb())
     if (!tokens.length) return void console.log('No access tokens.')
     console.table(tokens.map(token => ({ ...token, scopes: token.scopes.join(' '), surveys: token.surveys?.join(' ') ?? '(all)' })))
   },
-  'tokens:revoke': ([id]) => {
+  'tokens:revoke': async ([id]) => {
     if (!id || !/^\d+$/.test(id)) throw new AppError(400, 'Name the token: tokens:revoke <id>')
     const db = useDb()
-    revokeAccessToken(db, Number(id))
-    audit(db, CLI_ACTOR, 'token.revoke', `token:${id}`)
+    await revokeAccessToken(db, Number(id))
+    await audit(db, CLI_ACTOR, 'token.revoke', `token:${id}`)
     console.log(`Token ${id} revoked.`)
   },
-  'respondents:export': (args) => {
+  'respondents:export': async (args) => {
     const { flags, positional } = parseArgs(args)
     const slug = positional[0]
     if (!slug) throw new AppError(400, 'Name the survey: respondents:export <slug>')
-    const survey = surveyNamed(slug)
+    const survey = await surveyNamed(slug)
     const origin = appOrigin(flags)
     const db = useDb()
-    const csv = authLinksCsv(db, survey, origin)
-    audit(db, CLI_ACTOR, 'respondent.export-auth-links', survey.slug, { respondents: csv.trim().split('\r\n').length - 1 })
+    const csv = await authLinksCsv(db, survey, origin)
+    await audit(db, CLI_ACTOR, 'respondent.export-auth-links', survey.slug, { respondents: csv.trim().split('\r\n').length - 1 })
     if (typeof flags.out !== 'string') return void process.stdout.write(csv)
     writeFileSync(resolve(process.cwd(), flags.out), csv, { mode: 0o600 })
     console.log(`Wrote the sign-in links of ${csv.trim().split('\n').length - 1} respondent(s) to ${flags.out}.`)
   },
-  'respondents:username-collisions': (args) => {
+  'respondents:username-collisions': async (args) => {
     const { flags } = parseArgs(args)
-    const collisions = usernameCollisions(useDb().$client)
+    const db = useDb()
+    if (engineOf(db).dialect !== 'sqlite') throw new AppError(400, 'respondents:username-collisions reads a SQLite database (PostgreSQL databases are filled by db:copy from one already checked).')
+    const collisions = usernameCollisions(db.$client)
     if (flags.json) {
       const listed = collisions.map(({ surveySlug, username, respondents }) => ({
         survey: surveySlug,
@@ -180,25 +182,25 @@ const commands: Record<string, Command> = {
     }
     console.log(`${collisions.length} username(s) shared by several respondents once normalised. Usernames are looked up in NFC, so only a spelling marked (NFC) is found by username; the others still sign in with their auth-token links. Start-up leaves them as they are.`)
   },
-  'audit:list': (args) => {
+  'audit:list': async (args) => {
     const { flags } = parseArgs(args)
     const limit = flags.limit === undefined ? 50 : Number(flags.limit)
     if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw new AppError(400, 'Invalid option', { limit: { msg: 'must be a whole number from 1 to 10000' } })
-    const rows = recentAudit(useDb(), limit)
+    const rows = await recentAudit(useDb(), limit)
     if (!rows.length) return void console.log('No audited changes.')
     console.table(rows.map(row => ({ at: row.at.toISOString(), actor: row.actor, action: row.action, target: row.target, details: row.details ? JSON.stringify(row.details) : '' })))
   },
-  'deliveries:resend': ([id]) => {
+  'deliveries:resend': async ([id]) => {
     if (!id) throw new AppError(400, 'Name the delivery: deliveries:resend <id>')
-    resendDelivery(useDb(), id, CLI_ACTOR)
+    await resendDelivery(useDb(), id, CLI_ACTOR)
     console.log(`Delivery ${id} will be sent again by the server's webhook worker.`)
   },
-  'respondents:rotate-token': ([slug, userId]) => {
+  'respondents:rotate-token': async ([slug, userId]) => {
     if (!slug || !userId) throw new AppError(400, 'Name the respondent: respondents:rotate-token <slug> <userId>')
     if (!/^\d{1,15}$/.test(userId)) throw new AppError(400, 'Invalid argument', { userId: { msg: 'must be a number' } })
     const db = useDb()
-    const survey = surveyNamed(slug)
-    const rotated = rotateAuthToken(db, survey, Number(userId), CLI_ACTOR)
+    const survey = await surveyNamed(slug)
+    const rotated = await rotateAuthToken(db, survey, Number(userId), CLI_ACTOR)
     console.log(JSON.stringify({ ...rotated, note: 'The auth token is shown this once; links sent before no longer work.' }, null, 2))
   },
   'admins:create': async (args) => {
@@ -210,7 +212,7 @@ const commands: Record<string, Command> = {
     const db = useDb()
     const input = { email: text(flags.email), name: text(flags.name), role: text(flags.role), surveys }
     const { account, passwordToken } = await createAdminAccount(db, input, { password })
-    audit(db, CLI_ACTOR, 'admin.create', `admin:${account.id}`, { email: account.email, role: account.role, surveys: account.surveys })
+    await audit(db, CLI_ACTOR, 'admin.create', `admin:${account.id}`, { email: account.email, role: account.role, surveys: account.surveys })
     console.log(JSON.stringify(account, null, 2))
     if (passwordToken) {
       console.log(`\nSet-password link (works once, for ${PASSWORD_LINK_HOURS} hours): ${appOrigin(flags)}/admin/set-password#${passwordToken}`)
@@ -225,14 +227,14 @@ const commands: Record<string, Command> = {
     if (!email) throw new AppError(400, 'Name the account: admins:disable <email>')
     const db = useDb()
     const account = await setAdminDisabled(db, email, true)
-    audit(db, CLI_ACTOR, 'admin.disable', `admin:${account.id}`, { email: account.email })
+    await audit(db, CLI_ACTOR, 'admin.disable', `admin:${account.id}`, { email: account.email })
     console.log(`Disabled ${account.email}; its console sign-ins have ended.`)
   },
   'admins:enable': async ([email]) => {
     if (!email) throw new AppError(400, 'Name the account: admins:enable <email>')
     const db = useDb()
     const account = await setAdminDisabled(db, email, false)
-    audit(db, CLI_ACTOR, 'admin.enable', `admin:${account.id}`, { email: account.email })
+    await audit(db, CLI_ACTOR, 'admin.enable', `admin:${account.id}`, { email: account.email })
     console.log(`Enabled ${account.email}.`)
   },
   'admins:password-link': async (args) => {
@@ -240,7 +242,7 @@ const commands: Record<string, Command> = {
     if (!email) throw new AppError(400, 'Name the account: admins:password-link <email>')
     const db = useDb()
     const token = await issuePasswordLink(db, email)
-    audit(db, CLI_ACTOR, 'admin.password-link', `admin:${email.trim().toLowerCase()}`)
+    await audit(db, CLI_ACTOR, 'admin.password-link', `admin:${email.trim().toLowerCase()}`)
     console.log(`Set-password link (works once, for ${PASSWORD_LINK_HOURS} hours): ${appOrigin(flags)}/admin/set-password#${token}`)
   },
   'db:copy': async (args) => {
@@ -248,9 +250,9 @@ const commands: Record<string, Command> = {
     if (typeof flags.to !== 'string' || !/^postgres(?:ql)?:\/\//.test(flags.to))
       throw new AppError(400, 'Name the target: db:copy --to postgres://user@host:5432/database')
     const sqlitePath = databasePath(typeof flags.from === 'string' ? flags.from : undefined)
-    const folder = migrationsFolder()
+    const folder = migrationsFolder('sqlite')
     try {
-      const counts = await copySqliteToPostgres({ sqlitePath, postgresUrl: flags.to, sqliteMigrations: folder, postgresMigrations: join(folder, 'postgres') })
+      const counts = await copySqliteToPostgres({ sqlitePath, postgresUrl: flags.to, sqliteMigrations: folder, postgresMigrations: migrationsFolder('postgres') })
       console.table(counts)
       console.log(`Copied ${sqlitePath} into PostgreSQL: every table's row count matches. The source was not changed.`)
     }
@@ -292,6 +294,11 @@ async function main(argv: string[]) {
     return 1
   }
   try {
+    if (name !== 'db:copy') {
+      await databaseReady().catch((error: Error) => {
+        throw new AppError(503, `the database cannot be opened: ${error.message}`)
+      })
+    }
     await command(args)
     return 0
   }
@@ -302,7 +309,7 @@ async function main(argv: string[]) {
     return 1
   }
   finally {
-    closeDb()
+    await closeDb()
   }
 }
 

@@ -1,23 +1,53 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
+import { is } from 'drizzle-orm'
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
+import { PgDatabase } from 'drizzle-orm/pg-core'
 import * as schema from './schema'
+import * as postgresSchema from './schema.postgres'
 import { runDataMigrations } from './data-migrations'
-import { databasePath, migrationsFolder } from './paths'
-import { prepared } from './prepared'
+import type { Engine } from './engine'
+import { parseDatabaseUrl, migrationsFolder, postgresPoolSize } from './paths'
+import { openPostgres, postgresEngine, type PostgresHandle } from './postgres-engine'
+import { sqliteEngine } from './sqlite-engine'
+import type { Steps } from './steps'
 
+/**
+ * The db handle the services are written against. Its type is drizzle's SQLite database; at run time
+ * it is that or drizzle's node-postgres database. The services only build queries and hand them to
+ * the engine (`read`, `transaction`, `write` with steps, see steps.ts), never run them themselves, and
+ * take their tables from `tables(db)`, so one copy of each rule runs on both engines.
+ */
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database }
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
 export { schema }
 
-let handle: { db: Db, sqlite: Database.Database, path: string } | undefined
+type Handle
+  = | { dialect: 'sqlite', db: Db, sqlite: Database.Database, ready: Promise<void> }
+    | ({ dialect: 'postgres' } & PostgresHandle)
 
-/** Opens (once per process) the database named by DATABASE_URL and brings its schema and data up to date. */
+let handle: Handle | undefined
+
+/**
+ * Opens (once per process) the database named by DATABASE_URL. SQLite is migrated before this returns;
+ * PostgreSQL migrates in the background: await `databaseReady()` before the first query.
+ */
 export function useDb(): Db {
-  if (!handle) handle = openDatabase(databasePath())
+  if (!handle) {
+    const target = parseDatabaseUrl()
+    handle = target.dialect === 'sqlite'
+      ? { dialect: 'sqlite', ...openDatabase(target.path), ready: Promise.resolve() }
+      : { dialect: 'postgres', ...openPostgres(target.url, { poolSize: postgresPoolSize(), migrationsFolder: migrationsFolder('postgres'), listen: true }) }
+  }
   return handle.db
+}
+
+/** Resolves once the database of `useDb()` is migrated and can be used; rejects when it cannot be. */
+export function databaseReady(): Promise<void> {
+  useDb()
+  return handle!.ready
 }
 
 export function openDatabase(path: string, options: { migrationsFolder?: string } = {}) {
@@ -52,27 +82,37 @@ function migrateWithRetry(db: Db, folder: string, attempts = 50) {
   }
 }
 
-export function closeDb() {
-  handle?.sqlite.close()
+export async function closeDb() {
+  const closing = handle
   handle = undefined
+  if (closing?.dialect === 'sqlite') closing.sqlite.close()
+  else if (closing) await closing.close()
 }
 
-const dataVersionThisTurn = new Map<Db, number>()
+const isPostgres = (db: unknown) => is(db, PgDatabase)
+
+/** The engine behind a db handle (or a transaction of one). */
+export function engineOf(db: Db | Tx): Engine {
+  return isPostgres(db) ? postgresEngine : sqliteEngine
+}
+
+/** The tables of the handle's engine: the same names and row types on both (schemas-alike.test.ts). */
+export function tables(db: Db | Tx): typeof schema {
+  return (isPostgres(db) ? postgresSchema : schema) as unknown as typeof schema
+}
+
+/** Runs steps outside a transaction; see engine.ts. */
+export const read = <T>(db: Db, steps: (db: Db) => Steps<T>): Promise<T> => engineOf(db).read(db, steps)
+/** Runs steps in a write transaction of their own; see engine.ts. */
+export const transaction = <T>(db: Db, steps: (tx: Tx) => Steps<T>): Promise<T> => engineOf(db).transaction(db, steps)
+/** Runs steps in a write transaction, grouped with other writes on SQLite; see engine.ts. */
+export const write = <T>(db: Db, steps: (tx: Tx) => Steps<T>): Promise<T> => engineOf(db).write(db, steps)
 
 /**
- * A number that changes whenever another connection (another process) commits to the database; this
- * connection's own commits do not change it. Lets in-process caches notice the CLI or a second server.
- *
- * Read once per turn of the event loop: the pragma opens and closes a read transaction (locks on the
- * WAL index), which cost as much as the rest of a cached GET. A commit by another process is seen
- * from the next turn on.
+ * A number that changes whenever another process may have changed the database's surveys (SQLite:
+ * any commit by another connection; PostgreSQL: a survey change anywhere). Lets in-process caches
+ * notice the CLI or a second server.
  */
 export function externalDataVersion(db: Db): number {
-  let version = dataVersionThisTurn.get(db)
-  if (version === undefined) {
-    version = prepared(db, 'dataVersion', () => db.$client.prepare('PRAGMA data_version').pluck()).get() as number
-    if (dataVersionThisTurn.size === 0) setImmediate(() => dataVersionThisTurn.clear())
-    dataVersionThisTurn.set(db, version)
-  }
-  return version
+  return engineOf(db).externalVersion(db)
 }

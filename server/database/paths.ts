@@ -46,8 +46,8 @@ export function projectRoot(): string {
 
 export const DEFAULT_DATABASE_URL = './data/gateway.db'
 
-/** What `DATABASE_URL` names: for now always a SQLite file (or `:memory:`). */
-export interface DatabaseTarget { dialect: 'sqlite', path: string }
+/** What `DATABASE_URL` names: a SQLite file (or `:memory:`), or a PostgreSQL database. */
+export type DatabaseTarget = { dialect: 'sqlite', path: string } | { dialect: 'postgres', url: string }
 
 /** A `DATABASE_URL` this version cannot use; start-up stops with its message (which never repeats the URL: it may hold a password). */
 export class DatabaseUrlError extends Error {
@@ -55,36 +55,59 @@ export class DatabaseUrlError extends Error {
 }
 
 const SCHEME = /^([a-z][a-z\d+.-]*):/i
+const CHOICES = 'a SQLite file (a path such as ./data/gateway.db, or file:/var/lib/respondent-gateway/gateway.db) or a PostgreSQL database (postgres://user:password@host:5432/database)'
 
 /**
- * Reads `DATABASE_URL` (default `./data/gateway.db`) for the app and for drizzle-kit alike. A plain path
- * or a `file:` URL is a SQLite file: relative paths are resolved against the project folder, `:memory:`
- * is kept. `postgres:` and `postgresql:` are refused as not supported yet, and any other scheme is refused
- * rather than taken for a file name (`postgres://…` must never become a folder named `postgres:`).
+ * Reads `DATABASE_URL` (default `./data/gateway.db`) for the app, the CLI and drizzle-kit alike. A plain path
+ * or a `file:` URL is a SQLite file: relative paths are resolved against the project folder, `:memory:` is
+ * kept. `postgres:` and `postgresql:` name a PostgreSQL database (TLS through `sslmode` in the URL). Any
+ * other scheme is refused rather than taken for a file name (`mysql://…` must never become a folder).
  */
 export function parseDatabaseUrl(url = process.env.DATABASE_URL || DEFAULT_DATABASE_URL): DatabaseTarget {
   const scheme = SCHEME.exec(url)?.[1]?.toLowerCase()
-  if (scheme === 'postgres' || scheme === 'postgresql')
-    throw new DatabaseUrlError(`DATABASE_URL names a PostgreSQL database (${scheme}:), which this version does not support yet. Set DATABASE_URL to a SQLite file (a path such as ./data/gateway.db, or file:/var/lib/respondent-gateway/gateway.db).`)
+  if (scheme === 'postgres' || scheme === 'postgresql') {
+    let parsed: URL
+    try {
+      parsed = new URL(url)
+    }
+    catch {
+      throw new DatabaseUrlError(`DATABASE_URL names a PostgreSQL database (${scheme}:) but is not a valid URL. Write it as postgres://user:password@host:5432/database.`)
+    }
+    if (!parsed.hostname && !parsed.searchParams.get('host'))
+      throw new DatabaseUrlError(`DATABASE_URL names a PostgreSQL database (${scheme}:) but no host. Write it as postgres://user:password@host:5432/database.`)
+    return { dialect: 'postgres', url }
+  }
   if (scheme !== undefined && scheme !== 'file')
-    throw new DatabaseUrlError(`DATABASE_URL uses the scheme "${scheme}:", which is not supported. Set it to a SQLite file (a path such as ./data/gateway.db, or file:/var/lib/respondent-gateway/gateway.db).`)
+    throw new DatabaseUrlError(`DATABASE_URL uses the scheme "${scheme}:", which is not supported. Set it to ${CHOICES}.`)
   const path = scheme === 'file' ? url.replace(/^file:(?:\/\/)?/i, '') : url
   if (!path) throw new DatabaseUrlError('DATABASE_URL names no file. Set it to a SQLite file (a path such as ./data/gateway.db).')
   if (path === ':memory:') return { dialect: 'sqlite', path }
   return { dialect: 'sqlite', path: isAbsolute(path) ? path : resolve(projectRoot(), path) }
 }
 
-/** The SQLite file `DATABASE_URL` names (see parseDatabaseUrl). */
+/** The SQLite file `DATABASE_URL` names (see parseDatabaseUrl); refused when it names PostgreSQL. */
 export function databasePath(url?: string): string {
-  return parseDatabaseUrl(url).path
+  const target = parseDatabaseUrl(url)
+  if (target.dialect !== 'sqlite') throw new DatabaseUrlError('This needs a SQLite file, and the URL names a PostgreSQL database.')
+  return target.path
 }
 
-/** drizzle-kit's migration folder: beside the built server (copied at build), else the project's `drizzle/`. */
-export function migrationsFolder(): string {
-  if (process.env.NUXT_MIGRATIONS_DIR) return process.env.NUXT_MIGRATIONS_DIR
+/** Connections in the PostgreSQL pool of each server process (NUXT_DATABASE_POOL_SIZE, default 10). */
+export function postgresPoolSize(value = process.env.NUXT_DATABASE_POOL_SIZE): number {
+  const size = Number(value || 10)
+  if (!Number.isInteger(size) || size < 1 || size > 1000) throw new DatabaseUrlError('NUXT_DATABASE_POOL_SIZE must be a whole number from 1 to 1000.')
+  return size
+}
+
+/**
+ * drizzle-kit's migration folder: beside the built server (copied at build), else the project's `drizzle/`
+ * (SQLite) or `drizzle/postgres/` (PostgreSQL).
+ */
+export function migrationsFolder(dialect: DatabaseTarget['dialect'] = 'sqlite'): string {
+  if (process.env.NUXT_MIGRATIONS_DIR) return dialect === 'sqlite' ? process.env.NUXT_MIGRATIONS_DIR : join(process.env.NUXT_MIGRATIONS_DIR, 'postgres')
   for (const anchor of anchors()) {
     for (const dir of upwards(anchor)) {
-      const candidate = join(dir, 'drizzle')
+      const candidate = dialect === 'sqlite' ? join(dir, 'drizzle') : join(dir, 'drizzle', 'postgres')
       if (existsSync(join(candidate, 'meta', '_journal.json'))) return candidate
     }
   }

@@ -65,7 +65,7 @@ export async function requireAdmin(event: H3Event, scope: AdminScope): Promise<A
   const header = getRequestHeader(event, 'authorization')
   let context: AdminContext
   if (header !== undefined || getCookie(event, ADMIN_COOKIE) === undefined) {
-    const token = authenticateAccessToken(db, header, scope)
+    const token = await authenticateAccessToken(db, header, scope)
     context = {
       principal: { kind: 'token', id: token.tokenId, name: token.name, role: null, scopes: token.scopes, surveys: token.surveys },
       actor: { tokenId: token.tokenId, name: `token:${token.tokenId}:${token.name}` },
@@ -81,7 +81,7 @@ export async function requireAdmin(event: H3Event, scope: AdminScope): Promise<A
       actor: { tokenId: null, name: `admin:${account.id}:${account.email}` },
     }
   }
-  const state = rateLimitHit(db, `admin:${context.principal.kind}:${context.principal.id}`, adminRateLimit())
+  const state = await rateLimitHit(db, `admin:${context.principal.kind}:${context.principal.id}`, adminRateLimit())
   if (state.limited) throw tooManyRequests(state.retryAfterSeconds, 'Too many admin requests. Slow down.')
   event.context.adminPrincipal = context.principal
   return context
@@ -104,8 +104,8 @@ function principalOf(event: H3Event): AdminPrincipal {
  * The survey named by `slug` (the route's, or the one given); 404 when there is none, and the same 404
  * when the principal is limited to other surveys: a survey outside its list does not exist for it.
  */
-export function adminSurvey(event: H3Event, slug = routerParam(event, 'slug')): SurveyRow {
-  const survey = requireSurvey(useDb(), slug)
+export async function adminSurvey(event: H3Event, slug = routerParam(event, 'slug')): Promise<SurveyRow> {
+  const survey = await requireSurvey(useDb(), slug)
   if (!mayAccessSurvey(principalOf(event), survey)) throw notFound('Survey not found.')
   return survey
 }

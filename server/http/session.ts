@@ -9,10 +9,14 @@ import { forbidden, unauthorized } from '#server/utils/errors'
 import { bearerToken } from '#server/utils/tokens'
 import { configuredAuthSecret, isHttps, sessionLifetimeSeconds } from './settings'
 
-let cachedSecret: string | undefined
+let cachedSecret: Promise<string> | undefined
 
-export function useAuthSecret(): string {
-  cachedSecret ??= resolveAuthSecret(useDb(), configuredAuthSecret())
+/** The access-token signing secret (read from the database once; start-up creates it). */
+export function useAuthSecret(): Promise<string> {
+  cachedSecret ??= resolveAuthSecret(useDb(), configuredAuthSecret()).catch((error: unknown) => {
+    cachedSecret = undefined
+    throw error
+  })
   return cachedSecret
 }
 
@@ -36,7 +40,7 @@ export const readRefreshCookie = (event: H3Event) => getCookie(event, REFRESH_CO
 export async function signIn(event: H3Event, record: RespondentRecord, survey: SurveyRow) {
   const [refresh, accessToken] = await Promise.all([
     startRefreshSession(useDb(), record.respondent.id, sessionLifetimeSeconds()),
-    issueAccessToken(useAuthSecret(), record.respondent, survey),
+    useAuthSecret().then(secret => issueAccessToken(secret, record.respondent, survey)),
   ])
   setRefreshCookie(event, refresh)
   return { accessToken }
@@ -51,11 +55,11 @@ export interface RespondentContext { record: RespondentRecord, survey: SurveyRow
 export async function requireRespondent(event: H3Event, slug: string): Promise<RespondentContext> {
   const token = bearerToken(getRequestHeader(event, 'authorization'))
   if (!token) throw unauthorized('Sign in first: send the access token as "Authorization: Bearer <token>".')
-  const claims = await verifyAccessToken(useAuthSecret(), token)
+  const claims = await verifyAccessToken(await useAuthSecret(), token)
   const db = useDb()
-  const survey = requireSurvey(db, slug)
+  const survey = await requireSurvey(db, slug)
   if (survey.id !== claims.surveyId) throw forbidden('This access token is for another survey.')
-  const record = findRespondentById(db, claims.respondentId)
+  const record = await findRespondentById(db, claims.respondentId)
   if (!record || record.user.disabled || record.respondent.surveyId !== survey.id) throw unauthorized('This account cannot sign in.')
   return { record, survey }
 }

@@ -126,6 +126,7 @@ export function webhookConfig(): WebhookConfig {
     issuer: configuredOrigin() ?? config.public.appName,
     userAgent: `RespondentGateway/${config.public.appVersion} (webhooks)`,
     retryScale: Number(config.webhooksRetryScale) > 0 ? Number(config.webhooksRetryScale) : 1,
+    timeoutMs: Math.min(60, Math.max(1, Number(config.webhooksTimeoutSeconds) || 10)) * 1000,
   }
 }
 

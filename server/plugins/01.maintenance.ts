@@ -1,18 +1,19 @@
-import { useDb } from '#server/database'
+import { databaseReady, useDb } from '#server/database'
 import { pruneExpired } from '#server/services/maintenance'
 
 const HOUR_MS = 3600 * 1000
 
 export default defineNitroPlugin((nitroApp) => {
-  const run = () => {
+  const run = async () => {
     try {
-      pruneExpired(useDb())
+      await databaseReady()
+      await pruneExpired(useDb())
     }
     catch (error) {
       console.error('[maintenance] pruning failed:', (error as Error).message)
     }
   }
-  run()
+  void run()
   const timer = setInterval(run, HOUR_MS)
   timer.unref()
   nitroApp.hooks.hook('close', () => clearInterval(timer))

@@ -1,4 +1,4 @@
-import { useDb } from '#server/database'
+import { databaseReady, useDb } from '#server/database'
 import { runDeliveryRound } from '#server/services/webhooks'
 import { webhookConfig, webhooksPollMs } from '#server/http/settings'
 
@@ -16,6 +16,7 @@ export default defineNitroPlugin((nitroApp) => {
     if (running || stopped) return
     running = true
     try {
+      await databaseReady()
       // Drain what is due now before waiting for the next poll.
       while (!stopped && await runDeliveryRound(useDb(), config) > 0) { /* next batch */ }
     }

@@ -1,12 +1,13 @@
-import { and, asc, eq, isNull, lt } from 'drizzle-orm'
+import { and, asc, eq, isNull, lt, type SQL } from 'drizzle-orm'
 import { Secret, TOTP } from 'otpauth'
 import { z } from 'zod'
-import type { Db } from '#server/database'
-import { adminAccounts, adminSessions, type AdminAccountRow } from '#server/database/schema'
+import { read, tables, type Db } from '#server/database'
+import type { AdminAccountRow } from '#server/database/schema'
+import { exec, first, rows } from '#server/database/steps'
 import { badRequest, conflict, fieldErrors, fieldErrorsFromZod, notFound } from '#server/utils/errors'
 import { hashPassword } from '#server/utils/passwords'
 import { randomString, randomToken, sha256 } from '#server/utils/tokens'
-import { findSurveyBySlug } from './surveys'
+import { storedSurveyList } from './access-tokens'
 
 export const ADMIN_ROLES = ['owner', 'staff'] as const
 export type AdminRole = typeof ADMIN_ROLES[number]
@@ -42,16 +43,23 @@ export function adminAccountView(row: AdminAccountRow) {
 }
 export type AdminAccountView = ReturnType<typeof adminAccountView>
 
-/** Survey slugs as stored (lower case), each checked to exist; errors keyed `surveys.<n>`. */
-function surveyList(db: Db, slugs: string[] | undefined, errors: ReturnType<typeof fieldErrors>) {
-  if (!slugs) return null
-  const stored = slugs.map((slug, index) => {
-    const survey = findSurveyBySlug(db, slug)
-    if (!survey) errors[`surveys.${index}`] = { msg: `no survey "${slug}"` }
-    return survey?.slug.toLowerCase() ?? ''
+type AccountChanges = Partial<typeof import('#server/database/schema').adminAccounts.$inferInsert>
+
+/** The account matching `where` (a condition over the accounts table), if any. */
+const accountWhere = (db: Db, where: (accounts: ReturnType<typeof tables>['adminAccounts']) => SQL | undefined) =>
+  read(db, function* (db) {
+    const { adminAccounts } = tables(db)
+    return yield* first(db.select().from(adminAccounts).where(where(adminAccounts)))
   })
-  return [...new Set(stored)]
-}
+
+/** Updates the account where `where` still holds; whether it did (a parallel request may have got there first). */
+const updateAccount = (db: Db, id: number, changes: AccountChanges, where?: (accounts: ReturnType<typeof tables>['adminAccounts']) => SQL | undefined) =>
+  read(db, function* (db) {
+    const { adminAccounts } = tables(db)
+    const updated = yield* rows(db.update(adminAccounts).set(changes)
+      .where(and(eq(adminAccounts.id, id), where?.(adminAccounts))).returning({ id: adminAccounts.id }))
+    return updated.length === 1
+  })
 
 function newPasswordLink(now: Date) {
   const token = randomToken(32)
@@ -72,51 +80,53 @@ export async function createAdminAccount(db: Db, input: unknown, options: { pass
   const now = options.now ?? new Date()
   const parsed = createSchema.safeParse(input)
   const errors = parsed.success ? fieldErrors() : fieldErrorsFromZod(parsed.error)
-  const surveys = parsed.success ? surveyList(db, parsed.data.surveys, errors) : null
+  const surveys = parsed.success ? await storedSurveyList(db, parsed.data.surveys, errors) : null
   if (parsed.success && parsed.data.role === 'owner' && surveys) errors.surveys = { msg: 'an owner sees every survey: only staff accounts are limited to named surveys' }
   const password = options.password === undefined ? undefined : adminPasswordSchema.safeParse(options.password)
   if (password && !password.success) errors.password = { msg: password.error.issues[0]!.message }
   if (!parsed.success || Object.keys(errors).length) throw badRequest('The account is not valid.', errors)
-  const [existing] = await db.select({ id: adminAccounts.id }).from(adminAccounts).where(eq(adminAccounts.email, parsed.data.email))
-  if (existing) throw conflict('An account with this e-mail address already exists.', { email: { msg: 'is already taken' } })
+  const email = parsed.data.email
+  if (await accountWhere(db, accounts => eq(accounts.email, email))) throw conflict('An account with this e-mail address already exists.', { email: { msg: 'is already taken' } })
 
   const link = password ? undefined : newPasswordLink(now)
   const passwordHash = password?.success ? await hashPassword(password.data) : null
-  const [row] = await db.insert(adminAccounts).values({
+  const row = await read(db, db => first(db.insert(tables(db).adminAccounts).values({
     ...parsed.data,
     surveys,
     passwordHash,
     ...link?.columns,
     createdAt: now,
     updatedAt: now,
-  }).returning()
+  }).returning()))
   return { account: adminAccountView(row!), passwordToken: link?.token }
 }
 
 export async function listAdminAccounts(db: Db) {
-  return (await db.select().from(adminAccounts).orderBy(asc(adminAccounts.email))).map(adminAccountView)
+  const accounts = await read(db, function* (db) {
+    const { adminAccounts } = tables(db)
+    return yield* rows(db.select().from(adminAccounts).orderBy(asc(adminAccounts.email)))
+  })
+  return accounts.map(adminAccountView)
 }
 
-export async function findAdminAccount(db: Db, id: number) {
-  const [row] = await db.select().from(adminAccounts).where(eq(adminAccounts.id, id))
-  return row
-}
+export const findAdminAccount = (db: Db, id: number) => accountWhere(db, accounts => eq(accounts.id, id))
 
-export async function findAdminAccountByEmail(db: Db, email: string) {
-  const [row] = await db.select().from(adminAccounts).where(eq(adminAccounts.email, email.trim().toLowerCase()))
-  return row
-}
+export const findAdminAccountByEmail = (db: Db, email: string) =>
+  accountWhere(db, accounts => eq(accounts.email, email.trim().toLowerCase()))
 
 /** Ends every console sign-in of the account (disabling it, a new password, "sign out everywhere"). */
-export async function revokeAdminSessions(db: Db, accountId: number, now = new Date()) {
-  await db.update(adminSessions).set({ revokedAt: now })
-    .where(and(eq(adminSessions.accountId, accountId), isNull(adminSessions.revokedAt)))
+export function revokeAdminSessions(db: Db, accountId: number, now = new Date()) {
+  return read(db, function* (db) {
+    const { adminSessions } = tables(db)
+    yield* exec(db.update(adminSessions).set({ revokedAt: now })
+      .where(and(eq(adminSessions.accountId, accountId), isNull(adminSessions.revokedAt))))
+  })
 }
 
 export async function setAdminDisabled(db: Db, email: string, disabled: boolean, now = new Date()) {
   const account = await findAdminAccountByEmail(db, email)
   if (!account) throw notFound(`No account ${email}.`)
-  await db.update(adminAccounts).set({ disabledAt: disabled ? now : null, updatedAt: now }).where(eq(adminAccounts.id, account.id))
+  await updateAccount(db, account.id, { disabledAt: disabled ? now : null, updatedAt: now })
   if (disabled) await revokeAdminSessions(db, account.id, now)
   return adminAccountView({ ...account, disabledAt: disabled ? now : null })
 }
@@ -126,7 +136,7 @@ export async function issuePasswordLink(db: Db, email: string, now = new Date())
   const account = await findAdminAccountByEmail(db, email)
   if (!account) throw notFound(`No account ${email}.`)
   const link = newPasswordLink(now)
-  await db.update(adminAccounts).set({ ...link.columns, updatedAt: now }).where(eq(adminAccounts.id, account.id))
+  await updateAccount(db, account.id, { ...link.columns, updatedAt: now })
   return link.token
 }
 
@@ -137,13 +147,14 @@ export async function issuePasswordLink(db: Db, email: string, now = new Date())
 export async function setPasswordWithLink(db: Db, input: { token: string, password: string }, lane?: string, now = new Date()) {
   const password = adminPasswordSchema.safeParse(input.password)
   if (!password.success) throw badRequest('The password is not valid.', { password: { msg: password.error.issues[0]!.message } })
-  const [account] = await db.select().from(adminAccounts).where(eq(adminAccounts.passwordTokenHash, sha256(input.token)))
+  const tokenHash = sha256(input.token)
+  const account = await accountWhere(db, accounts => eq(accounts.passwordTokenHash, tokenHash))
   if (!account || !account.passwordTokenExpiresAt || account.passwordTokenExpiresAt <= now || account.disabledAt)
     throw badRequest('This link is not valid any more: ask an owner for a new one.', { token: { msg: 'is unknown, used or expired' } })
   const passwordHash = await hashPassword(password.data, lane)
-  await db.update(adminAccounts)
-    .set({ passwordHash, passwordTokenHash: null, passwordTokenExpiresAt: null, updatedAt: now })
-    .where(and(eq(adminAccounts.id, account.id), eq(adminAccounts.passwordTokenHash, sha256(input.token))))
+  const changes = { passwordHash, passwordTokenHash: null, passwordTokenExpiresAt: null, updatedAt: now }
+  if (!await updateAccount(db, account.id, changes, accounts => eq(accounts.passwordTokenHash, tokenHash)))
+    throw badRequest('This link is not valid any more: ask an owner for a new one.', { token: { msg: 'is unknown, used or expired' } })
   await revokeAdminSessions(db, account.id, now)
   return adminAccountView({ ...account, passwordHash })
 }
@@ -157,7 +168,7 @@ function totpFor(account: Pick<AdminAccountRow, 'email' | 'totpSecret'>) {
 /** Starts two-factor enrolment: a new secret (not yet in force), as an otpauth:// URI for an authenticator app. */
 export async function beginTotpEnrolment(db: Db, account: AdminAccountRow, now = new Date()) {
   const secret = new Secret({ size: 20 }).base32
-  await db.update(adminAccounts).set({ totpSecret: secret, totpEnabledAt: null, updatedAt: now }).where(eq(adminAccounts.id, account.id))
+  await updateAccount(db, account.id, { totpSecret: secret, totpEnabledAt: null, updatedAt: now })
   return { secret, otpauthUri: totpFor({ email: account.email, totpSecret: secret }).toString() }
 }
 
@@ -181,9 +192,8 @@ export async function confirmTotpEnrolment(db: Db, account: AdminAccountRow, cod
   const step = totpStep(account, code, now.getTime())
   if (step === null) throw badRequest('That code is not right: check the time on your device and try the next one.', { code: { msg: 'is not the current code' } })
   const recoveryCodes = newRecoveryCodes()
-  await db.update(adminAccounts)
-    .set({ totpEnabledAt: now, totpLastStep: step, recoveryCodeHashes: recoveryCodes.map(sha256), updatedAt: now })
-    .where(eq(adminAccounts.id, account.id))
+  const recoveryCodeHashes = recoveryCodes.map(sha256)
+  await updateAccount(db, account.id, { totpEnabledAt: now, totpLastStep: step, recoveryCodeHashes, updatedAt: now })
   return recoveryCodes
 }
 
@@ -193,15 +203,12 @@ export async function useSecondFactor(db: Db, account: AdminAccountRow, input: {
   if (input.code !== undefined) {
     const step = totpStep(account, input.code, now.getTime())
     if (step === null) return false
-    const unused = account.totpLastStep === null ? isNull(adminAccounts.totpLastStep) : lt(adminAccounts.totpLastStep, step)
-    const taken = await db.update(adminAccounts).set({ totpLastStep: step })
-      .where(and(eq(adminAccounts.id, account.id), unused)).returning({ id: adminAccounts.id })
-    return taken.length === 1
+    return updateAccount(db, account.id, { totpLastStep: step }, accounts =>
+      account.totpLastStep === null ? isNull(accounts.totpLastStep) : lt(accounts.totpLastStep, step))
   }
   const hashed = sha256((input.recoveryCode ?? '').trim().toLowerCase())
   const remaining = account.recoveryCodeHashes ?? []
   if (!remaining.includes(hashed)) return false
-  const taken = await db.update(adminAccounts).set({ recoveryCodeHashes: remaining.filter(code => code !== hashed) })
-    .where(and(eq(adminAccounts.id, account.id), eq(adminAccounts.recoveryCodeHashes, remaining))).returning({ id: adminAccounts.id })
-  return taken.length === 1
+  return updateAccount(db, account.id, { recoveryCodeHashes: remaining.filter(code => code !== hashed) }, accounts =>
+    eq(accounts.recoveryCodeHashes, remaining))
 }

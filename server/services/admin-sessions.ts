@@ -1,6 +1,7 @@
 import { and, eq, isNull } from 'drizzle-orm'
-import type { Db } from '#server/database'
-import { adminSessions, type AdminAccountRow, type AdminSessionRow } from '#server/database/schema'
+import { read, tables, type Db } from '#server/database'
+import type { AdminAccountRow, AdminSessionRow } from '#server/database/schema'
+import { exec, first } from '#server/database/steps'
 import { AppError, badRequest, forbidden, unauthorized } from '#server/utils/errors'
 import { verifyPassword } from '#server/utils/passwords'
 import { randomToken, sha256 } from '#server/utils/tokens'
@@ -34,7 +35,7 @@ const mfaRequired = (account: AdminAccountRow, settings: AdminSessionSettings) =
 
 async function openSession(db: Db, account: AdminAccountRow, stage: AdminSessionRow['stage'], settings: AdminSessionSettings, now: Date) {
   const token = randomToken(32)
-  const [session] = await db.insert(adminSessions).values({
+  const session = await read(db, db => first(db.insert(tables(db).adminSessions).values({
     accountId: account.id,
     tokenHash: sha256(token),
     csrfToken: randomToken(32),
@@ -42,7 +43,7 @@ async function openSession(db: Db, account: AdminAccountRow, stage: AdminSession
     lastSeenAt: now,
     expiresAt: new Date(now.getTime() + settings.absoluteHours * 3600_000),
     createdAt: now,
-  }).returning()
+  }).returning()))
   return { token, session: session!, account }
 }
 
@@ -60,12 +61,12 @@ export async function signInAdmin(
   const email = input.email.trim().toLowerCase()
   const addressKey = `admin:login:address:${context.ip}`
   const accountKey = `admin:login:account:${email}`
-  takeFailureBudgets(db, [[addressKey, context.settings.addressRateLimit], [accountKey, context.settings.accountRateLimit]])
+  await takeFailureBudgets(db, [[addressKey, context.settings.addressRateLimit], [accountKey, context.settings.accountRateLimit]])
   const account = await findAdminAccountByEmail(db, email)
   const matches = await verifyPassword(account?.passwordHash, input.password, context.ip)
   if (!account || !matches || account.disabledAt) throw unauthorized(ADMIN_SIGN_IN_FAILED)
-  rateLimitReset(db, accountKey)
-  rateLimitGiveBack(db, addressKey)
+  await rateLimitReset(db, accountKey)
+  await rateLimitGiveBack(db, addressKey)
   const stage = account.totpEnabledAt ? 'password' : mfaRequired(account, context.settings) ? 'enrol' : 'active'
   return openSession(db, account, stage, context.settings, now)
 }
@@ -76,19 +77,25 @@ export async function signInAdmin(
  */
 export async function adminSessionFromToken(db: Db, token: string | undefined, settings: AdminSessionSettings, now = new Date()) {
   if (!token) return undefined
-  const [session] = await db.select().from(adminSessions).where(eq(adminSessions.tokenHash, sha256(token)))
+  const session = await read(db, function* (db) {
+    const { adminSessions } = tables(db)
+    return yield* first(db.select().from(adminSessions).where(eq(adminSessions.tokenHash, sha256(token))))
+  })
   if (!session || session.revokedAt || session.expiresAt <= now) return undefined
   if (session.lastSeenAt.getTime() + settings.idleMinutes * 60_000 <= now.getTime()) return undefined
   const account = await findAdminAccount(db, session.accountId)
   if (!account || account.disabledAt) return undefined
-  if (now.getTime() - session.lastSeenAt.getTime() > 30_000) {
-    await db.update(adminSessions).set({ lastSeenAt: now }).where(eq(adminSessions.id, session.id))
-  }
+  if (now.getTime() - session.lastSeenAt.getTime() > 30_000) await updateSession(db, session.id, { lastSeenAt: now })
   return { session, account }
 }
 
+const updateSession = (db: Db, id: number, changes: Partial<AdminSessionRow>) => read(db, function* (db) {
+  const { adminSessions } = tables(db)
+  yield* exec(db.update(adminSessions).set(changes).where(eq(adminSessions.id, id)))
+})
+
 async function setStage(db: Db, session: AdminSessionRow, stage: AdminSessionRow['stage']) {
-  await db.update(adminSessions).set({ stage }).where(eq(adminSessions.id, session.id))
+  await updateSession(db, session.id, { stage })
   return { ...session, stage }
 }
 
@@ -102,10 +109,10 @@ export async function completeSecondFactor(
 ) {
   if (signedIn.session.stage !== 'password') throw forbidden('This sign-in is not waiting for a second factor.')
   const accountKey = `admin:login:account:${signedIn.account.email}`
-  takeFailureBudgets(db, [[accountKey, context.settings.accountRateLimit]])
+  await takeFailureBudgets(db, [[accountKey, context.settings.accountRateLimit]])
   if (!await useSecondFactor(db, signedIn.account, input, now))
     throw new AppError(401, 'That code is not right.', { [input.code !== undefined ? 'code' : 'recoveryCode']: { msg: 'is not right' } })
-  rateLimitReset(db, accountKey)
+  await rateLimitReset(db, accountKey)
   return { session: await setStage(db, signedIn.session, 'active'), account: signedIn.account }
 }
 
@@ -131,6 +138,10 @@ export async function finishEnrolment(
   return recoveryCodes
 }
 
-export async function signOutAdmin(db: Db, session: AdminSessionRow, now = new Date()) {
-  await db.update(adminSessions).set({ revokedAt: now }).where(and(eq(adminSessions.id, session.id), isNull(adminSessions.revokedAt)))
+export function signOutAdmin(db: Db, session: AdminSessionRow, now = new Date()) {
+  return read(db, function* (db) {
+    const { adminSessions } = tables(db)
+    yield* exec(db.update(adminSessions).set({ revokedAt: now })
+      .where(and(eq(adminSessions.id, session.id), isNull(adminSessions.revokedAt))))
+  })
 }

@@ -1,6 +1,6 @@
 import { desc } from 'drizzle-orm'
-import type { Db, Tx } from '#server/database'
-import { auditLog } from '#server/database/schema'
+import { read, tables, type Db, type Tx } from '#server/database'
+import { exec, rows, type Steps } from '#server/database/steps'
 
 export interface Actor { tokenId: number | null, name: string }
 
@@ -12,13 +12,21 @@ const SECRET_KEY = /^(?:token|authToken|password|secret|genUserKey|webhookSecret
 
 /**
  * One line per change made through the admin surface, and per download or display of credentials:
- * who, what, on what, when. Never secrets.
+ * who, what, on what, when. Never secrets. A change writes it inside its own transaction (these steps).
  */
-export function audit(db: Db | Tx, actor: Actor, action: string, target: string, details?: Record<string, unknown>) {
+export function* auditIn(db: Db | Tx, actor: Actor, action: string, target: string, details?: Record<string, unknown>): Steps<void> {
   const kept = details && Object.fromEntries(Object.entries(details).filter(([key]) => !SECRET_KEY.test(key)))
-  db.insert(auditLog).values({ tokenId: actor.tokenId, actor: actor.name, action, target, details: kept ?? null }).run()
+  yield* exec(db.insert(tables(db).auditLog).values({ tokenId: actor.tokenId, actor: actor.name, action, target, details: kept ?? null }))
+}
+
+/** The audit row of a read (a download, a display of credentials), written on its own. */
+export function audit(db: Db, actor: Actor, action: string, target: string, details?: Record<string, unknown>): Promise<void> {
+  return read(db, db => auditIn(db, actor, action, target, details))
 }
 
 export function recentAudit(db: Db, limit = 100) {
-  return db.select().from(auditLog).orderBy(desc(auditLog.id)).limit(limit).all()
+  return read(db, function* (db) {
+    const { auditLog } = tables(db)
+    return yield* rows(db.select().from(auditLog).orderBy(desc(auditLog.id)).limit(limit))
+  })
 }

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto'
-import { and, eq, isNull, sql } from 'drizzle-orm'
+import { and, eq, isNull } from 'drizzle-orm'
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose'
-import type { Db, Tx } from '#server/database'
-import { prepared } from '#server/database/prepared'
-import { writeTransaction } from '#server/database/write-batch'
-import { refreshSessions, type RespondentRow, type SurveyRow } from '#server/database/schema'
+import { read, tables, write, type Db, type Tx } from '#server/database'
+import type { RespondentRow, SurveyRow } from '#server/database/schema'
+import { exec, first, type Steps } from '#server/database/steps'
 import { AppError, unauthorized } from '#server/utils/errors'
 import { hmacKey } from '#server/utils/hmac-keys'
 import { randomToken, sha256 } from '#server/utils/tokens'
@@ -50,15 +49,9 @@ export async function verifyAccessToken(secret: string, token: string): Promise<
 
 export interface IssuedRefreshToken { token: string, expiresAt: Date }
 
-function storeRefreshToken(db: Db | Tx, respondentId: number, familyId: string, expiresAt: Date, now: Date): IssuedRefreshToken {
+function* storeRefreshToken(tx: Db | Tx, respondentId: number, familyId: string, expiresAt: Date, now: Date): Steps<IssuedRefreshToken> {
   const token = randomToken(32)
-  prepared(db, 'insertRefreshSession', () => db.insert(refreshSessions).values({
-    familyId: sql.placeholder('familyId'),
-    respondentId: sql.placeholder('respondentId'),
-    tokenHash: sql.placeholder('tokenHash'),
-    expiresAt: sql.placeholder('expiresAt'),
-    createdAt: sql.placeholder('createdAt'),
-  }).prepare()).run({ familyId, respondentId, tokenHash: sha256(token), expiresAt, createdAt: now })
+  yield* exec(tx.insert(tables(tx).refreshSessions).values({ familyId, respondentId, tokenHash: sha256(token), expiresAt, createdAt: now }))
   return { token, expiresAt }
 }
 
@@ -71,60 +64,72 @@ export function startRefreshSession(
 ): Promise<IssuedRefreshToken> {
   const familyId = randomUUID()
   const expiresAt = new Date(now.getTime() + lifetimeSeconds * 1000)
-  return writeTransaction(db, tx => storeRefreshToken(tx, respondentId, familyId, expiresAt, now))
+  return write(db, tx => storeRefreshToken(tx, respondentId, familyId, expiresAt, now))
 }
 
 export interface RotatedSession { record: RespondentRecord, survey: SurveyRow, refresh: IssuedRefreshToken }
 
+function* revokeFamilyIn(tx: Db | Tx, familyId: string, now: Date): Steps<void> {
+  const { refreshSessions } = tables(tx)
+  yield* exec(tx.update(refreshSessions).set({ revokedAt: now })
+    .where(and(eq(refreshSessions.familyId, familyId), isNull(refreshSessions.revokedAt))))
+}
+
 /**
  * Exchanges a refresh token for a new one in the same family, expiring when the family does: rotation
  * never extends a sign-in. A token that was already rotated is being replayed — stolen, or a copy: the
- * whole family is revoked and both holders must sign in again.
+ * whole family is revoked and both holders must sign in again. The rotation is a conditional UPDATE
+ * (only while not rotated), so of two servers rotating one token at the same moment one wins and the
+ * other sees a replay.
  */
 export async function rotateRefreshToken(db: Db, token: string | undefined, now = new Date()): Promise<RotatedSession> {
   if (!token || token.length > 128) throw unauthorized('No valid session. Please sign in again.')
-  const result = await writeTransaction(db, (tx) => {
-    const session = tx.select().from(refreshSessions).where(eq(refreshSessions.tokenHash, sha256(token))).get()
+  const result = await write(db, function* (tx) {
+    const { refreshSessions } = tables(tx)
+    const session = yield* first(tx.select().from(refreshSessions).where(eq(refreshSessions.tokenHash, sha256(token))))
     if (!session || session.revokedAt || session.expiresAt <= now) return { error: 'invalid' as const }
-    if (session.rotatedAt) {
-      tx.update(refreshSessions).set({ revokedAt: now })
-        .where(and(eq(refreshSessions.familyId, session.familyId), isNull(refreshSessions.revokedAt))).run()
+    const rotated = !session.rotatedAt && (yield* first(tx.update(refreshSessions).set({ rotatedAt: now })
+      .where(and(eq(refreshSessions.id, session.id), isNull(refreshSessions.rotatedAt))).returning({ id: refreshSessions.id })))
+    if (!rotated) {
+      yield* revokeFamilyIn(tx, session.familyId, now)
       return { error: 'reused' as const }
     }
-    tx.update(refreshSessions).set({ rotatedAt: now }).where(eq(refreshSessions.id, session.id)).run()
-    return { session, refresh: storeRefreshToken(tx, session.respondentId, session.familyId, session.expiresAt, now) }
+    return { session, refresh: yield* storeRefreshToken(tx, session.respondentId, session.familyId, session.expiresAt, now) }
   })
   if ('error' in result) {
     throw unauthorized(result.error === 'reused'
       ? 'This session was ended because its refresh token was used twice. Please sign in again.'
       : 'No valid session. Please sign in again.')
   }
-  const record = findRespondentById(db, result.session.respondentId)
-  const survey = record && findSurveyById(db, record.respondent.surveyId)
+  const record = await findRespondentById(db, result.session.respondentId)
+  const survey = record && await findSurveyById(db, record.respondent.surveyId)
   if (!record || !survey || record.user.disabled) {
-    revokeRefreshFamily(db, result.session.familyId, now)
+    await revokeRefreshFamily(db, result.session.familyId, now)
     throw unauthorized('No valid session. Please sign in again.')
   }
   return { record, survey, refresh: result.refresh }
 }
 
-export function revokeRefreshFamily(db: Db, familyId: string, now = new Date()) {
-  db.update(refreshSessions).set({ revokedAt: now })
-    .where(and(eq(refreshSessions.familyId, familyId), isNull(refreshSessions.revokedAt))).run()
+export function revokeRefreshFamily(db: Db, familyId: string, now = new Date()): Promise<void> {
+  return read(db, db => revokeFamilyIn(db, familyId, now))
 }
 
 /**
  * Ends every sign-in of a respondent: after their credentials changed or their account was disabled.
  * Access tokens already issued stay valid until they expire (at most ACCESS_TOKEN_TTL_SECONDS).
  */
-export function revokeRespondentSessions(db: Db | Tx, respondentId: number, now = new Date()) {
-  db.update(refreshSessions).set({ revokedAt: now })
-    .where(and(eq(refreshSessions.respondentId, respondentId), isNull(refreshSessions.revokedAt))).run()
+export function* revokeRespondentSessions(tx: Db | Tx, respondentId: number, now = new Date()): Steps<void> {
+  const { refreshSessions } = tables(tx)
+  yield* exec(tx.update(refreshSessions).set({ revokedAt: now })
+    .where(and(eq(refreshSessions.respondentId, respondentId), isNull(refreshSessions.revokedAt))))
 }
 
 /** Logout: ends the session the token belongs to (its whole family). Unknown tokens are ignored. */
-export function revokeRefreshToken(db: Db, token: string | undefined, now = new Date()) {
+export async function revokeRefreshToken(db: Db, token: string | undefined, now = new Date()): Promise<void> {
   if (!token || token.length > 128) return
-  const session = db.select().from(refreshSessions).where(eq(refreshSessions.tokenHash, sha256(token))).get()
-  if (session) revokeRefreshFamily(db, session.familyId, now)
+  await read(db, function* (db) {
+    const { refreshSessions } = tables(db)
+    const session = yield* first(db.select().from(refreshSessions).where(eq(refreshSessions.tokenHash, sha256(token))))
+    if (session) yield* revokeFamilyIn(db, session.familyId, now)
+  })
 }

@@ -32,12 +32,12 @@ const tooManyFailures = (retryAfterSeconds: number) =>
  * it are given back and the attempt is refused (the spent one stays spent: it is over its limit anyway).
  * The caller gives the budgets back when the attempt succeeds.
  */
-export function takeFailureBudgets(db: Db, budgets: [key: string, rule: RateLimitRule][]) {
+export async function takeFailureBudgets(db: Db, budgets: [key: string, rule: RateLimitRule][]) {
   const taken: string[] = []
   for (const [key, rule] of budgets) {
-    const state = rateLimitHit(db, key, rule)
+    const state = await rateLimitHit(db, key, rule)
     if (state.limited) {
-      for (const key of taken) rateLimitGiveBack(db, key)
+      for (const key of taken) await rateLimitGiveBack(db, key)
       throw tooManyFailures(state.retryAfterSeconds)
     }
     taken.push(key)
@@ -70,10 +70,10 @@ export async function loginWithPassword(
   input: { survey: string, username: string, password: string, captcha?: string | null },
   context: LoginContext,
 ): Promise<LoginOutcome> {
-  const survey = findSurveyBySlug(db, input.survey)
+  const survey = await findSurveyBySlug(db, input.survey)
   if (!survey) {
     // Which surveys exist is public: no hash is spent to hide it. The attempt still counts for the address.
-    takeFailureBudgets(db, [[addressKey(context.ip), context.addressRateLimit]])
+    await takeFailureBudgets(db, [[addressKey(context.ip), context.addressRateLimit]])
     throw unauthorized(LOGIN_FAILED_MESSAGE)
   }
   if (!survey.authModes.includes('username')) throw forbidden('This survey does not allow signing in with a username and password.')
@@ -81,14 +81,14 @@ export async function loginWithPassword(
   if (challenge) return challenge
 
   const userKey = `login:alias:${context.ip}:${survey.slug.toLowerCase()}:${input.username}`
-  takeFailureBudgets(db, [[addressKey(context.ip), context.addressRateLimit], [userKey, context.rateLimit]])
+  await takeFailureBudgets(db, [[addressKey(context.ip), context.addressRateLimit], [userKey, context.rateLimit]])
   await checkCaptcha(survey, input.captcha, context)
-  const record = findRespondent(db, survey.id, input.username)
+  const record = await findRespondent(db, survey.id, input.username)
   // An unknown username costs the same hash as a known one, so timing does not tell which usernames exist.
   const passwordMatches = await verifyPassword(record?.respondent.passwordHash, input.password, context.ip, context.signal)
   if (!record || !passwordMatches || record.user.disabled) throw unauthorized(LOGIN_FAILED_MESSAGE)
-  rateLimitReset(db, userKey)
-  rateLimitGiveBack(db, addressKey(context.ip))
+  await rateLimitReset(db, userKey)
+  await rateLimitGiveBack(db, addressKey(context.ip))
   return { kind: 'signedIn', record, survey }
 }
 
@@ -102,10 +102,10 @@ export async function loginWithToken(
   input: { token: string, captcha?: string | null },
   context: LoginContext,
 ): Promise<LoginOutcome> {
-  const record = findRespondentByAuthToken(db, input.token)
-  const survey = record && findSurveyById(db, record.respondent.surveyId)
+  const record = await findRespondentByAuthToken(db, input.token)
+  const survey = record && await findSurveyById(db, record.respondent.surveyId)
   if (!record || !survey || record.user.disabled) {
-    takeFailureBudgets(db, [[`login:token:${context.ip}`, context.rateLimit]])
+    await takeFailureBudgets(db, [[`login:token:${context.ip}`, context.rateLimit]])
     throw unauthorized(LOGIN_FAILED_MESSAGE)
   }
   if (!survey.authModes.includes('token')) throw forbidden('This survey does not allow signing in with a link.')

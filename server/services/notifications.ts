@@ -1,7 +1,6 @@
-import { sql } from 'drizzle-orm'
-import type { Tx } from '#server/database'
-import { prepared } from '#server/database/prepared'
-import { surveyEvents, webhookDeliveries, type SurveyRow } from '#server/database/schema'
+import { tables, type Tx } from '#server/database'
+import type { SurveyRow } from '#server/database/schema'
+import { exec, first, type Steps } from '#server/database/steps'
 import type { NotificationType } from '#shared/schemas/survey'
 import { randomToken } from '#server/utils/tokens'
 
@@ -14,16 +13,9 @@ export type EventBody = SessionEventBody | SubmittedEventBody | RespondentCreate
  * The outbox: records the event inside the caller's transaction (so it exists exactly when the change
  * it reports does), with one pending delivery per webhook the survey registered for this type.
  */
-export function recordEvent(tx: Tx, survey: SurveyRow, body: EventBody, now = new Date()) {
-  const event = prepared(tx, 'insertSurveyEvent', () => tx.insert(surveyEvents).values({
-    type: sql.placeholder('type'),
-    surveyId: sql.placeholder('surveyId'),
-    userId: sql.placeholder('userId'),
-    sessionId: sql.placeholder('sessionId'),
-    submissionId: sql.placeholder('submissionId'),
-    payload: sql.placeholder('payload'),
-    createdAt: sql.placeholder('createdAt'),
-  }).returning({ id: surveyEvents.id }).prepare()).get({
+export function* recordEvent(tx: Tx, survey: SurveyRow, body: EventBody, now = new Date()): Steps<number> {
+  const { surveyEvents, webhookDeliveries } = tables(tx)
+  const event = (yield* first(tx.insert(surveyEvents).values({
     type: body.type,
     surveyId: survey.id,
     userId: Number(body.userId),
@@ -31,10 +23,10 @@ export function recordEvent(tx: Tx, survey: SurveyRow, body: EventBody, now = ne
     submissionId: 'submissionId' in body ? body.submissionId : null,
     payload: JSON.stringify(body),
     createdAt: now,
-  })!
+  }).returning({ id: surveyEvents.id })))!
   const targets = survey.notifications.filter(target => target.type === body.type)
   if (targets.length) {
-    tx.insert(webhookDeliveries).values(targets.map(target => ({
+    yield* exec(tx.insert(webhookDeliveries).values(targets.map(target => ({
       id: `msg_${randomToken(18)}`,
       eventId: event.id,
       surveyId: survey.id,
@@ -42,7 +34,7 @@ export function recordEvent(tx: Tx, survey: SurveyRow, body: EventBody, now = ne
       url: target.url,
       nextAttemptAt: now,
       createdAt: now,
-    }))).run()
+    }))))
   }
   return event.id
 }

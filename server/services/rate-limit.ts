@@ -1,7 +1,6 @@
-import { eq, lt, sql } from 'drizzle-orm'
-import type { Db } from '#server/database'
-import { prepared } from '#server/database/prepared'
-import { rateLimits } from '#server/database/schema'
+import { eq, lt } from 'drizzle-orm'
+import { engineOf, read, tables, type Db } from '#server/database'
+import { exec, first } from '#server/database/steps'
 
 export interface RateLimitRule { max: number, windowSeconds: number }
 export interface RateLimitState { count: number, retryAfterSeconds: number, limited: boolean }
@@ -13,8 +12,11 @@ export interface RateLimitState { count: number, retryAfterSeconds: number, limi
  * upsert: of N parallel requests at most `max` see `limited: false`) and given back afterwards when the
  * outcome does not count.
  */
-export function rateLimitPeek(db: Db, key: string, rule: RateLimitRule, now = Date.now()): RateLimitState {
-  const row = prepared(db, 'rateLimitByKey', () => db.select().from(rateLimits).where(eq(rateLimits.key, sql.placeholder('key'))).prepare()).get({ key })
+export async function rateLimitPeek(db: Db, key: string, rule: RateLimitRule, now = Date.now()): Promise<RateLimitState> {
+  const row = await read(db, function* (db) {
+    const { rateLimits } = tables(db)
+    return yield* first(db.select().from(rateLimits).where(eq(rateLimits.key, key)))
+  })
   const windowMs = rule.windowSeconds * 1000
   if (!row || row.windowStart.getTime() + windowMs <= now) return { count: 0, retryAfterSeconds: 0, limited: false }
   const retryAfterSeconds = Math.ceil((row.windowStart.getTime() + windowMs - now) / 1000)
@@ -43,38 +45,33 @@ export function knownLimitedFor(key: string, now = Date.now()): number | undefin
   return cached && cached.until > now ? Math.ceil((cached.until - now) / 1000) : undefined
 }
 
-export function rateLimitHit(db: Db, key: string, rule: RateLimitRule, now = Date.now()): RateLimitState {
+export async function rateLimitHit(db: Db, key: string, rule: RateLimitRule, now = Date.now()): Promise<RateLimitState> {
   const cached = knownLimited.get(key)
   if (cached && cached.until > now) return { ...cached.state, retryAfterSeconds: Math.ceil((cached.until - now) / 1000) }
   const windowMs = rule.windowSeconds * 1000
-  const row = prepared(db, 'rateLimitHit', () => db.insert(rateLimits)
-    .values({ key: sql.placeholder('key'), windowStart: sql.placeholder('windowStart'), count: 1 })
-    .onConflictDoUpdate({
-      target: rateLimits.key,
-      set: {
-        count: sql`CASE WHEN ${rateLimits.windowStart} + ${sql.placeholder('windowMs')} <= ${sql.placeholder('now')} THEN 1 ELSE ${rateLimits.count} + 1 END`,
-        windowStart: sql`CASE WHEN ${rateLimits.windowStart} + ${sql.placeholder('windowMs')} <= ${sql.placeholder('now')} THEN ${sql.placeholder('now')} ELSE ${rateLimits.windowStart} END`,
-      },
-    })
-    .returning().prepare()).get({ key, windowStart: new Date(now), now, windowMs })!
+  const row = await engineOf(db).rateLimitHit(db, key, windowMs, now)
   const windowEnd = row.windowStart.getTime() + windowMs
   const state = { count: row.count, retryAfterSeconds: Math.ceil((windowEnd - now) / 1000), limited: row.count > rule.max }
   if (state.limited) rememberLimited(key, windowEnd, state)
   return state
 }
 
-export function rateLimitGiveBack(db: Db, key: string) {
-  prepared(db, 'rateLimitGiveBack', () => db.update(rateLimits)
-    .set({ count: sql`max(${rateLimits.count} - 1, 0)` })
-    .where(eq(rateLimits.key, sql.placeholder('key'))).prepare()).run({ key })
+export function rateLimitGiveBack(db: Db, key: string): Promise<void> {
+  return engineOf(db).rateLimitGiveBack(db, key)
 }
 
-export function rateLimitReset(db: Db, key: string) {
+export function rateLimitReset(db: Db, key: string): Promise<void> {
   knownLimited.delete(key)
-  db.delete(rateLimits).where(eq(rateLimits.key, key)).run()
+  return read(db, function* (db) {
+    const { rateLimits } = tables(db)
+    yield* exec(db.delete(rateLimits).where(eq(rateLimits.key, key)))
+  })
 }
 
 /** Drops counters whose window ended long ago (called now and then, not on the hot path). */
-export function pruneRateLimits(db: Db, olderThanMs: number, now = Date.now()) {
-  db.delete(rateLimits).where(lt(rateLimits.windowStart, new Date(now - olderThanMs))).run()
+export function pruneRateLimits(db: Db, olderThanMs: number, now = Date.now()): Promise<void> {
+  return read(db, function* (db) {
+    const { rateLimits } = tables(db)
+    yield* exec(db.delete(rateLimits).where(lt(rateLimits.windowStart, new Date(now - olderThanMs))))
+  })
 }

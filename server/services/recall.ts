@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
-import { and, asc, count, desc, eq, gte, inArray } from 'drizzle-orm'
-import type { Db, Tx } from '#server/database'
-import { writeTransaction } from '#server/database/write-batch'
-import { recallSessions, submissionFoods, submissionMeals, submissions, type SurveyRow } from '#server/database/schema'
+import { and, asc, count, desc, eq, gte, inArray, sql } from 'drizzle-orm'
+import { read, tables, write, type Db, type Tx } from '#server/database'
+import type { recallSessions, submissions, SurveyRow } from '#server/database/schema'
+import { engineSql, exec, first, rows, type Steps } from '#server/database/steps'
 import {
   recallDraftSchema,
   type FeedbackSubmission,
@@ -17,7 +17,7 @@ import type { SubmissionStatus } from '#shared/types/respondent-api'
 import { conflict, forbidden, notFound } from '#server/utils/errors'
 import { followUpUrl } from './follow-up'
 import { recordEvent } from './notifications'
-import { customFieldsOf, type RespondentRecord } from './respondents'
+import { customFieldsIn, type RespondentRecord } from './respondents'
 import { surveyAvailability } from './surveys'
 
 const startOfUtcDay = (now: Date) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()))
@@ -26,12 +26,14 @@ const startOfUtcDay = (now: Date) => new Date(Date.UTC(now.getUTCFullYear(), now
  * The survey's state and the respondent's daily, total and interval limits, as the server enforces them
  * (docs/api.md#survey-app-endpoints).
  */
-export function submissionStatus(db: Db | Tx, survey: SurveyRow, userId: number, now = new Date()): SubmissionStatus {
+export function* submissionStatusIn(db: Db | Tx, survey: SurveyRow, userId: number, now = new Date()): Steps<SubmissionStatus> {
+  const { submissions } = tables(db)
   const mine = and(eq(submissions.surveyId, survey.id), eq(submissions.userId, userId))
-  const total = db.select({ n: count() }).from(submissions).where(mine).get()!.n
-  const today = db.select({ n: count() }).from(submissions).where(and(mine, gte(submissions.submissionTime, startOfUtcDay(now)))).get()!.n
-  const last = db.select({ at: submissions.submissionTime }).from(submissions).where(mine)
-    .orderBy(desc(submissions.submissionTime)).limit(1).get()?.at ?? null
+  const total = Number((yield* first(db.select({ n: count() }).from(submissions).where(mine)))!.n)
+  const sinceToday = and(mine, gte(submissions.submissionTime, startOfUtcDay(now)))
+  const today = Number((yield* first(db.select({ n: count() }).from(submissions).where(sinceToday)))!.n)
+  const last = (yield* first(db.select({ at: submissions.submissionTime }).from(submissions).where(mine)
+    .orderBy(desc(submissions.submissionTime)).limit(1)))?.at ?? null
   const limits = {
     maximumDailySubmissions: survey.maximumDailySubmissions,
     maximumTotalSubmissions: survey.maximumTotalSubmissions,
@@ -58,10 +60,25 @@ export function submissionStatus(db: Db | Tx, survey: SurveyRow, userId: number,
   }
 }
 
+export const submissionStatus = (db: Db, survey: SurveyRow, userId: number, now = new Date()) =>
+  read(db, db => submissionStatusIn(db, survey, userId, now))
+
 /** The respondent's active recall session, if any. */
-export function activeSession(db: Db | Tx, survey: SurveyRow, userId: number) {
-  return db.select().from(recallSessions)
-    .where(and(eq(recallSessions.surveyId, survey.id), eq(recallSessions.userId, userId), eq(recallSessions.state, 'active'))).get()
+export function* activeSessionIn(db: Db | Tx, survey: SurveyRow, userId: number) {
+  const { recallSessions } = tables(db)
+  return yield* first(db.select().from(recallSessions)
+    .where(and(eq(recallSessions.surveyId, survey.id), eq(recallSessions.userId, userId), eq(recallSessions.state, 'active'))))
+}
+
+export const activeSession = (db: Db, survey: SurveyRow, userId: number) => read(db, db => activeSessionIn(db, survey, userId))
+
+/**
+ * The respondent's recall changes one at a time: on PostgreSQL their user row is locked for the rest of
+ * the transaction, so two servers cannot both pass the limits or both open a session. (SQLite writes
+ * one transaction at a time anyway.)
+ */
+function* lockRespondent(tx: Tx, userId: number): Steps<void> {
+  yield* engineSql({ postgres: sql`SELECT 1 FROM users WHERE id = ${userId} FOR UPDATE` })
 }
 
 function sessionView(session: typeof recallSessions.$inferSelect): RecallSessionView {
@@ -78,8 +95,9 @@ const sessionEvent = (type: NotificationType, survey: SurveyRow, userId: number,
   ({ type, surveyId: String(survey.id), userId: String(userId), sessionId })
 
 /** A new recall session, with its `survey.session.started` event, inside the caller's transaction. */
-function openSession(tx: Tx, survey: SurveyRow, userId: number, now: Date) {
-  const session = tx.insert(recallSessions).values({
+function* openSession(tx: Tx, survey: SurveyRow, userId: number, now: Date) {
+  const { recallSessions } = tables(tx)
+  const session = (yield* first(tx.insert(recallSessions).values({
     id: randomUUID(),
     surveyId: survey.id,
     userId,
@@ -87,19 +105,20 @@ function openSession(tx: Tx, survey: SurveyRow, userId: number, now: Date) {
     data: { meals: [] },
     createdAt: now,
     updatedAt: now,
-  }).returning().get()
-  recordEvent(tx, survey, sessionEvent('survey.session.started', survey, userId, session.id), now)
+  }).returning()))!
+  yield* recordEvent(tx, survey, sessionEvent('survey.session.started', survey, userId, session.id), now)
   return session
 }
 
 /** Starts the respondent's recall, or resumes the one in progress (on any device). */
 export function startOrResumeSession(db: Db, survey: SurveyRow, record: RespondentRecord, now = new Date()): Promise<RecallSessionView> {
-  return writeTransaction(db, (tx) => {
-    const existing = activeSession(tx, survey, record.user.id)
+  return write(db, function* (tx) {
+    yield* lockRespondent(tx, record.user.id)
+    const existing = yield* activeSessionIn(tx, survey, record.user.id)
     if (existing) return sessionView(existing)
-    const status = submissionStatus(tx, survey, record.user.id, now)
+    const status = yield* submissionStatusIn(tx, survey, record.user.id, now)
     if (!status.canSubmit) throw forbidden(status.reason!)
-    return sessionView(openSession(tx, survey, record.user.id, now))
+    return sessionView(yield* openSession(tx, survey, record.user.id, now))
   })
 }
 
@@ -110,27 +129,31 @@ export function saveSession(
   data: RecallDraft,
   now = new Date(),
 ): Promise<RecallSessionView> {
-  return writeTransaction(db, (tx) => {
-    const session = tx.update(recallSessions).set({ data, updatedAt: now })
+  return write(db, function* (tx) {
+    const { recallSessions } = tables(tx)
+    const session = yield* first(tx.update(recallSessions).set({ data, updatedAt: now })
       .where(and(eq(recallSessions.surveyId, survey.id), eq(recallSessions.userId, record.user.id), eq(recallSessions.state, 'active')))
-      .returning().get()
+      .returning())
     if (!session) throw notFound('There is no recall in progress to save. Start the recall again.')
     return sessionView(session)
   })
 }
 
 export function cancelSession(db: Db, survey: SurveyRow, record: RespondentRecord, now = new Date()) {
-  return writeTransaction(db, (tx) => {
-    const session = activeSession(tx, survey, record.user.id)
+  return write(db, function* (tx) {
+    const { recallSessions } = tables(tx)
+    yield* lockRespondent(tx, record.user.id)
+    const session = yield* activeSessionIn(tx, survey, record.user.id)
     if (!session) throw notFound('There is no recall in progress to cancel.')
-    tx.update(recallSessions).set({ state: 'cancelled', endTime: now, updatedAt: now }).where(eq(recallSessions.id, session.id)).run()
-    recordEvent(tx, survey, sessionEvent('survey.session.cancelled', survey, record.user.id, session.id), now)
+    yield* exec(tx.update(recallSessions).set({ state: 'cancelled', endTime: now, updatedAt: now }).where(eq(recallSessions.id, session.id)))
+    yield* recordEvent(tx, survey, sessionEvent('survey.session.cancelled', survey, record.user.id, session.id), now)
     return { sessionId: session.id, cancelled: true }
   })
 }
 
-function existingResult(db: Db | Tx, userId: number, sessionId: string): SubmissionResult | undefined {
-  const row = db.select().from(submissions).where(and(eq(submissions.sessionId, sessionId), eq(submissions.userId, userId))).get()
+function* existingResult(db: Db | Tx, userId: number, sessionId: string): Steps<SubmissionResult | undefined> {
+  const { submissions } = tables(db)
+  const row = yield* first(db.select().from(submissions).where(and(eq(submissions.sessionId, sessionId), eq(submissions.userId, userId))))
   return row && { submission: { id: row.id, submissionTime: row.submissionTime.toISOString() }, followUpUrl: row.followUpUrl }
 }
 
@@ -181,28 +204,31 @@ export async function submitRecall(
 ): Promise<SubmissionResult> {
   const userId = record.user.id
   if (request.sessionId) {
-    const earlier = existingResult(db, userId, request.sessionId)
+    const sessionId = request.sessionId
+    const earlier = await read(db, db => existingResult(db, userId, sessionId))
     if (earlier) return earlier
   }
-  const customFields = customFieldsOf(db, userId)
-  return writeTransaction(db, (tx) => {
+  return write(db, function* (tx) {
+    const { recallSessions, submissionFoods, submissionMeals, submissions } = tables(tx)
+    yield* lockRespondent(tx, userId)
+    const customFields = yield* customFieldsIn(tx, userId)
     let session = request.sessionId
-      ? tx.select().from(recallSessions).where(and(
-          eq(recallSessions.id, request.sessionId),
-          eq(recallSessions.userId, userId),
-          eq(recallSessions.surveyId, survey.id),
-        )).get()
-      : activeSession(tx, survey, userId)
+      ? yield* first(tx.select().from(recallSessions).where(and(
+        eq(recallSessions.id, request.sessionId),
+        eq(recallSessions.userId, userId),
+        eq(recallSessions.surveyId, survey.id),
+      )))
+      : yield* activeSessionIn(tx, survey, userId)
     if (request.sessionId && !session) throw notFound('That recall session was not found.')
     if (session && session.state !== 'active') {
-      const earlier = existingResult(tx, userId, session.id)
+      const earlier = yield* existingResult(tx, userId, session.id)
       if (earlier) return earlier
       throw conflict('That recall was cancelled. Start a new recall.', { sessionId: { msg: 'the session was cancelled' } })
     }
-    const status = submissionStatus(tx, survey, userId, now)
+    const status = yield* submissionStatusIn(tx, survey, userId, now)
     if (!status.canSubmit) throw forbidden(status.reason!)
-    session ??= openSession(tx, survey, userId, now)
-    const submission = tx.insert(submissions).values({
+    session ??= yield* openSession(tx, survey, userId, now)
+    const submission = (yield* first(tx.insert(submissions).values({
       id: randomUUID(),
       surveyId: survey.id,
       userId,
@@ -211,23 +237,22 @@ export async function submitRecall(
       endTime: now,
       submissionTime: now,
       followUpUrl: followUpUrl(survey, record, customFields),
-    }).returning().get()
-    request.meals.forEach((meal, position) => {
-      const mealRow = tx.insert(submissionMeals).values({
+    }).returning()))!
+    for (const [position, meal] of request.meals.entries()) {
+      const mealRow = (yield* first(tx.insert(submissionMeals).values({
         submissionId: submission.id,
         position,
         name: meal.name,
         time: meal.time ?? null,
         skipped: meal.skipped ?? false,
-      }).returning({ id: submissionMeals.id }).get()
+      }).returning({ id: submissionMeals.id })))!
       if (meal.foods.length) {
-        tx.insert(submissionFoods)
-          .values(meal.foods.map((food, index) => ({ mealId: mealRow.id, position: index, ...foodValues(food) })))
-          .run()
+        yield* exec(tx.insert(submissionFoods)
+          .values(meal.foods.map((food, index) => ({ mealId: mealRow.id, position: index, ...foodValues(food) }))))
       }
-    })
-    tx.update(recallSessions).set({ state: 'submitted', endTime: now, updatedAt: now }).where(eq(recallSessions.id, session.id)).run()
-    recordEvent(tx, survey, {
+    }
+    yield* exec(tx.update(recallSessions).set({ state: 'submitted', endTime: now, updatedAt: now }).where(eq(recallSessions.id, session.id)))
+    yield* recordEvent(tx, survey, {
       ...sessionEvent('survey.session.submitted', survey, userId, session.id),
       submissionId: submission.id,
       data: submissionEventData(submission, request.meals, record, customFields),
@@ -237,28 +262,31 @@ export async function submitRecall(
 }
 
 /** The respondent's submissions, newest first, with what was recorded in each meal. */
-export function respondentSubmissions(db: Db, survey: SurveyRow, userId: number): FeedbackSubmission[] {
-  const rows = db.select().from(submissions)
-    .where(and(eq(submissions.surveyId, survey.id), eq(submissions.userId, userId)))
-    .orderBy(desc(submissions.submissionTime)).all()
-  if (!rows.length) return []
-  const meals = db.select().from(submissionMeals)
-    .where(inArray(submissionMeals.submissionId, rows.map(row => row.id)))
-    .orderBy(asc(submissionMeals.position)).all()
-  const foods = meals.length
-    ? db.select().from(submissionFoods)
+export function respondentSubmissions(db: Db, survey: SurveyRow, userId: number): Promise<FeedbackSubmission[]> {
+  return read(db, function* (db) {
+    const { submissionFoods, submissionMeals, submissions } = tables(db)
+    const found = yield* rows(db.select().from(submissions)
+      .where(and(eq(submissions.surveyId, survey.id), eq(submissions.userId, userId)))
+      .orderBy(desc(submissions.submissionTime)))
+    if (!found.length) return []
+    const meals = yield* rows(db.select().from(submissionMeals)
+      .where(inArray(submissionMeals.submissionId, found.map(row => row.id)))
+      .orderBy(asc(submissionMeals.position)))
+    const foods = meals.length
+      ? yield* rows(db.select().from(submissionFoods)
         .where(inArray(submissionFoods.mealId, meals.map(meal => meal.id)))
-        .orderBy(asc(submissionFoods.position)).all()
-    : []
-  return rows.map(row => ({
-    id: row.id,
-    submissionTime: row.submissionTime.toISOString(),
-    meals: meals.filter(meal => meal.submissionId === row.id).map(meal => ({
-      name: meal.name,
-      time: meal.time,
-      skipped: meal.skipped,
-      foods: foods.filter(food => food.mealId === meal.id)
-        .map(({ description, amount, unit, drink }) => ({ description, amount, unit, drink })),
-    })),
-  }))
+        .orderBy(asc(submissionFoods.position)))
+      : []
+    return found.map(row => ({
+      id: row.id,
+      submissionTime: row.submissionTime.toISOString(),
+      meals: meals.filter(meal => meal.submissionId === row.id).map(meal => ({
+        name: meal.name,
+        time: meal.time,
+        skipped: meal.skipped,
+        foods: foods.filter(food => food.mealId === meal.id)
+          .map(({ description, amount, unit, drink }) => ({ description, amount, unit, drink })),
+      })),
+    }))
+  })
 }

@@ -32,11 +32,13 @@ export async function registerRespondent(db: Db, survey: SurveyRow, captcha: str
   // Both budgets are taken before the captcha check and the hash, so parallel requests cannot all pass;
   // the one the outcome does not spend is given back.
   const taken: string[] = []
-  const giveBack = (...keys: string[]) => keys.forEach(key => rateLimitGiveBack(db, key))
+  const giveBack = async (...keys: string[]) => {
+    for (const key of keys) await rateLimitGiveBack(db, key)
+  }
   for (const [key, rule] of [[successKey, context.successLimit], [failureKey, context.failureLimit]] as const) {
-    const state = rateLimitHit(db, key, rule)
+    const state = await rateLimitHit(db, key, rule)
     if (state.limited) {
-      giveBack(...taken)
+      await giveBack(...taken)
       throw tooManyRequests(state.retryAfterSeconds, `Too many accounts were created from your network. Please try again in ${minutes(state.retryAfterSeconds)} minute(s).`)
     }
     taken.push(key)
@@ -49,10 +51,10 @@ export async function registerRespondent(db: Db, survey: SurveyRow, captcha: str
   }
   catch (error) {
     // A refused captcha spends a failure; anything else (provider timeout, a busy server) spends nothing.
-    if (error instanceof AppError && error.statusCode === 400) giveBack(successKey)
-    else giveBack(successKey, failureKey)
+    if (error instanceof AppError && error.statusCode === 400) await giveBack(successKey)
+    else await giveBack(successKey, failureKey)
     throw error
   }
-  giveBack(failureKey)
+  await giveBack(failureKey)
   return { username: generated.username, password: generated.password }
 }

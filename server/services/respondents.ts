@@ -1,8 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm'
-import type { Db, Tx } from '#server/database'
-import { prepared } from '#server/database/prepared'
-import { writeTransaction } from '#server/database/write-batch'
-import { respondents, surveys, userCustomFields, usedTokenIds, users, type RespondentRow, type SurveyRow, type UserRow } from '#server/database/schema'
+import { read, tables, write, type Db, type Tx } from '#server/database'
+import type { RespondentRow, SurveyRow, UserRow } from '#server/database/schema'
+import { exec, first, rows, type Steps } from '#server/database/steps'
 import type { CreateUserClaims, CreateUserResponse, CustomFieldInput } from '#shared/schemas/respondent'
 import { forbidden } from '#server/utils/errors'
 import { hashPassword } from '#server/utils/passwords'
@@ -12,50 +11,51 @@ import { AUTH_TOKEN_DEFAULT_CHARSET } from './surveys'
 
 export interface RespondentRecord { respondent: RespondentRow, user: UserRow }
 
-const respondentWithUser = (db: Db | Tx) => db.select({ respondent: respondents, user: users }).from(respondents)
-  .innerJoin(users, eq(users.id, respondents.userId))
-
-export function findRespondent(db: Db | Tx, surveyId: number, username: string): RespondentRecord | undefined {
-  return prepared(db, 'respondentByUsername', () => respondentWithUser(db)
-    .where(and(eq(respondents.surveyId, sql.placeholder('surveyId')), eq(respondents.username, sql.placeholder('username')))).prepare())
-    .get({ surveyId, username }) ?? undefined
+function respondentWithUser(db: Db | Tx) {
+  const { respondents, users } = tables(db)
+  return db.select({ respondent: respondents, user: users }).from(respondents).innerJoin(users, eq(users.id, respondents.userId))
 }
 
-export function findRespondentByAuthToken(db: Db, authToken: string): RespondentRecord | undefined {
-  return prepared(db, 'respondentByAuthToken', () => respondentWithUser(db).where(eq(respondents.authToken, sql.placeholder('authToken'))).prepare())
-    .get({ authToken }) ?? undefined
+export function* respondentIn(db: Db | Tx, surveyId: number, username: string): Steps<RespondentRecord | undefined> {
+  const { respondents } = tables(db)
+  return yield* first(respondentWithUser(db).where(and(eq(respondents.surveyId, surveyId), eq(respondents.username, username))))
 }
 
-export function findRespondentById(db: Db, respondentId: number): RespondentRecord | undefined {
-  return prepared(db, 'respondentById', () => respondentWithUser(db).where(eq(respondents.id, sql.placeholder('id'))).prepare())
-    .get({ id: respondentId }) ?? undefined
+export const findRespondent = (db: Db, surveyId: number, username: string) => read(db, db => respondentIn(db, surveyId, username))
+
+export function findRespondentByAuthToken(db: Db, authToken: string): Promise<RespondentRecord | undefined> {
+  return read(db, db => first(respondentWithUser(db).where(eq(tables(db).respondents.authToken, authToken))))
 }
 
-export function customFieldsOf(db: Db | Tx, userId: number) {
-  return prepared(db, 'customFields', () => db.select({ name: userCustomFields.name, value: userCustomFields.value, public: userCustomFields.public })
-    .from(userCustomFields).where(eq(userCustomFields.userId, sql.placeholder('userId'))).orderBy(userCustomFields.name).prepare())
-    .all({ userId })
+export function findRespondentById(db: Db, respondentId: number): Promise<RespondentRecord | undefined> {
+  return read(db, db => first(respondentWithUser(db).where(eq(tables(db).respondents.id, respondentId))))
 }
+
+export interface CustomField { name: string, value: string, public: boolean }
+
+export function* customFieldsIn(db: Db | Tx, userId: number): Steps<CustomField[]> {
+  const { userCustomFields } = tables(db)
+  return yield* rows(db.select({ name: userCustomFields.name, value: userCustomFields.value, public: userCustomFields.public })
+    .from(userCustomFields).where(eq(userCustomFields.userId, userId)).orderBy(userCustomFields.name))
+}
+
+export const customFieldsOf = (db: Db, userId: number) => read(db, db => customFieldsIn(db, userId))
 
 /** A fresh auth token in the survey's length and charset (CSPRNG; the survey settings guarantee ≥128 bits). */
 export function generateAuthToken(survey: Pick<SurveyRow, 'authUrlTokenLength' | 'authUrlTokenCharset'>): string {
   return randomString(survey.authUrlTokenLength, survey.authUrlTokenCharset ?? AUTH_TOKEN_DEFAULT_CHARSET)
 }
 
-function isUniqueViolation(error: unknown, column?: string): boolean {
-  const { code, message } = error as { code?: string, message?: string }
-  return code === 'SQLITE_CONSTRAINT_UNIQUE' && (!column || String(message).includes(column))
-}
-
-export function replaceCustomFields(tx: Tx, userId: number, fields: CustomFieldInput[]) {
-  tx.delete(userCustomFields).where(eq(userCustomFields.userId, userId)).run()
+export function* replaceCustomFields(tx: Tx, userId: number, fields: CustomFieldInput[]): Steps<void> {
+  const { userCustomFields } = tables(tx)
+  yield* exec(tx.delete(userCustomFields).where(eq(userCustomFields.userId, userId)))
   if (fields.length) {
-    tx.insert(userCustomFields).values(fields.map(field => ({
+    yield* exec(tx.insert(userCustomFields).values(fields.map(field => ({
       userId,
       name: field.name,
       value: field.value as string,
       public: field.public ?? false,
-    }))).run()
+    }))))
   }
 }
 
@@ -68,42 +68,39 @@ export interface NewRespondent {
 }
 
 /**
- * Inserts a user and their respondent alias inside the caller's transaction. The auth token is drawn
- * again on the (astronomically unlikely) collision with another respondent's.
+ * Inserts a user and their respondent alias inside the caller's transaction; `undefined` when the survey
+ * already has a respondent with this username (then nothing is left behind). The username is claimed
+ * with ON CONFLICT DO NOTHING, so of two servers creating the same username at once one inserts and the
+ * other, after waiting for its commit, finds it taken: never a constraint error. The auth token is
+ * drawn again on the (astronomically unlikely) collision with another respondent's.
  */
-export function insertRespondent(tx: Tx, survey: SurveyRow, input: NewRespondent): RespondentRecord {
+export function* insertRespondent(tx: Tx, survey: SurveyRow, input: NewRespondent): Steps<RespondentRecord | undefined> {
+  const { respondents, users } = tables(tx)
   const now = new Date()
-  const user = prepared(tx, 'insertUser', () => tx.insert(users).values({ name: sql.placeholder('name'), createdAt: sql.placeholder('createdAt'), updatedAt: sql.placeholder('updatedAt') }).returning().prepare())
-    .get({ name: input.name ?? null, createdAt: now, updatedAt: now })!
+  const user = (yield* first(tx.insert(users).values({ name: input.name ?? null, createdAt: now, updatedAt: now }).returning()))!
   for (let attempt = 0; ; attempt++) {
-    try {
-      const respondent = prepared(tx, 'insertRespondent', () => tx.insert(respondents).values({
-        surveyId: sql.placeholder('surveyId'),
-        userId: sql.placeholder('userId'),
-        username: sql.placeholder('username'),
-        passwordHash: sql.placeholder('passwordHash'),
-        authToken: sql.placeholder('authToken'),
-        redirectUrl: sql.placeholder('redirectUrl'),
-        createdAt: sql.placeholder('createdAt'),
-        updatedAt: sql.placeholder('updatedAt'),
-      }).returning().prepare()).get({
-        surveyId: survey.id,
-        userId: user.id,
-        username: input.username,
-        passwordHash: input.passwordHash ?? null,
-        authToken: generateAuthToken(survey),
-        redirectUrl: input.redirectUrl ?? null,
-        createdAt: now,
-        updatedAt: now,
-      })!
-      if (input.customFields?.length) replaceCustomFields(tx, user.id, input.customFields)
-      recordEvent(tx, survey, { type: 'survey.respondent.created', surveyId: String(survey.id), userId: String(user.id), username: respondent.username })
-      return { respondent, user }
+    const respondent = yield* first(tx.insert(respondents).values({
+      surveyId: survey.id,
+      userId: user.id,
+      username: input.username,
+      passwordHash: input.passwordHash ?? null,
+      authToken: generateAuthToken(survey),
+      redirectUrl: input.redirectUrl ?? null,
+      createdAt: now,
+      updatedAt: now,
+    }).onConflictDoNothing().returning())
+    if (!respondent) {
+      const taken = yield* respondentIn(tx, survey.id, input.username)
+      if (taken || attempt >= 3) {
+        yield* exec(tx.delete(users).where(eq(users.id, user.id)))
+        if (taken) return undefined
+        throw new Error('Could not draw a free auth token.')
+      }
+      continue
     }
-    catch (error) {
-      if (attempt < 3 && isUniqueViolation(error, 'auth_token')) continue
-      throw error
-    }
+    if (input.customFields?.length) yield* replaceCustomFields(tx, user.id, input.customFields)
+    yield* recordEvent(tx, survey, { type: 'survey.respondent.created', surveyId: String(survey.id), userId: String(user.id), username: respondent.username })
+    return { respondent, user }
   }
 }
 
@@ -112,16 +109,21 @@ export interface PartnerCreateOptions {
   jti?: { value: string, expiresAt: Date }
 }
 
-function rememberTokenId(tx: Tx, survey: SurveyRow, jti: NonNullable<PartnerCreateOptions['jti']>) {
-  const inserted = tx.insert(usedTokenIds).values({ surveyId: survey.id, jti: jti.value, expiresAt: jti.expiresAt })
-    .onConflictDoNothing().returning().get()
+/** The latest time both engines store (PostgreSQL's timestamps are written with four-digit years): a later expiry changes nothing. */
+const END_OF_9999 = Date.UTC(9999, 11, 31, 23, 59, 59, 999)
+
+function* rememberTokenId(tx: Tx, survey: SurveyRow, jti: NonNullable<PartnerCreateOptions['jti']>): Steps<void> {
+  const { usedTokenIds } = tables(tx)
+  const expiresAt = new Date(Math.min(jti.expiresAt.getTime(), END_OF_9999))
+  const inserted = yield* first(tx.insert(usedTokenIds).values({ surveyId: survey.id, jti: jti.value, expiresAt })
+    .onConflictDoNothing().returning())
   if (!inserted) throw forbidden('token already used (jti): this survey accepts each token once', { jti: { msg: 'token already used' } })
 }
 
 /**
  * Creates the respondent for a verified partner token, or returns the existing one (idempotent;
- * docs/api.md#post-apisurveysslugcreate-user). Only the claims the token carries are updated; a password
- * never changes an existing one.
+ * docs/api.md#post-apisurveysslugcreate-user), also when another server creates it at the same moment.
+ * Only the claims the token carries are updated; a password never changes an existing one.
  */
 export async function createOrUpdateFromPartner(
   db: Db,
@@ -132,29 +134,34 @@ export async function createOrUpdateFromPartner(
   const keepName = survey.userPersonalIdentifiers
   const keepCustomFields = survey.userCustomFields
   // Hash only when the username is new: the hash is the costly part and an existing password never changes.
-  const passwordHash = claims.password && !findRespondent(db, survey.id, claims.username)
+  const passwordHash = claims.password && !(await findRespondent(db, survey.id, claims.username))
     ? await hashPassword(claims.password)
     : undefined
 
-  const record = await writeTransaction(db, (tx) => {
-    if (options.jti) rememberTokenId(tx, survey, options.jti)
-    const existing = findRespondent(tx, survey.id, claims.username)
-    if (existing) {
-      if (existing.user.disabled) throw forbidden('This respondent account is disabled.', { username: { msg: 'this respondent is disabled' } })
-      if (keepName && claims.name !== undefined) tx.update(users).set({ name: claims.name }).where(eq(users.id, existing.user.id)).run()
-      if (keepCustomFields && claims.customFields !== undefined) replaceCustomFields(tx, existing.user.id, claims.customFields)
-      if (claims.redirectUrl !== undefined) {
-        tx.update(respondents).set({ redirectUrl: claims.redirectUrl }).where(eq(respondents.id, existing.respondent.id)).run()
-      }
-      return findRespondent(tx, survey.id, claims.username)!
+  const { record, customFields } = await write(db, function* (tx) {
+    const { respondents, users } = tables(tx)
+    if (options.jti) yield* rememberTokenId(tx, survey, options.jti)
+    let record = yield* respondentIn(tx, survey.id, claims.username)
+    if (!record) {
+      record = yield* insertRespondent(tx, survey, {
+        username: claims.username,
+        passwordHash,
+        name: keepName ? claims.name : undefined,
+        customFields: keepCustomFields ? claims.customFields : undefined,
+        redirectUrl: claims.redirectUrl,
+      })
+      if (record) return { record, customFields: keepCustomFields ? yield* customFieldsIn(tx, record.user.id) : [] }
+      // Created by another server since the read above: it is an existing respondent now.
+      record = (yield* respondentIn(tx, survey.id, claims.username))!
     }
-    return insertRespondent(tx, survey, {
-      username: claims.username,
-      passwordHash,
-      name: keepName ? claims.name : undefined,
-      customFields: keepCustomFields ? claims.customFields : undefined,
-      redirectUrl: claims.redirectUrl,
-    })
+    if (record.user.disabled) throw forbidden('This respondent account is disabled.', { username: { msg: 'this respondent is disabled' } })
+    if (keepName && claims.name !== undefined) yield* exec(tx.update(users).set({ name: claims.name }).where(eq(users.id, record.user.id)))
+    if (keepCustomFields && claims.customFields !== undefined) yield* replaceCustomFields(tx, record.user.id, claims.customFields)
+    if (claims.redirectUrl !== undefined) {
+      yield* exec(tx.update(respondents).set({ redirectUrl: claims.redirectUrl }).where(eq(respondents.id, record.respondent.id)))
+    }
+    const updated = (yield* respondentIn(tx, survey.id, claims.username))!
+    return { record: updated, customFields: keepCustomFields ? yield* customFieldsIn(tx, updated.user.id) : [] }
   })
 
   const response: CreateUserResponse = {
@@ -164,7 +171,7 @@ export async function createOrUpdateFromPartner(
   }
   if (record.respondent.redirectUrl) response.redirectUrl = record.respondent.redirectUrl
   if (keepName && record.user.name !== null) response.name = record.user.name
-  if (keepCustomFields) response.customFields = customFieldsOf(db, record.user.id)
+  if (keepCustomFields) response.customFields = customFields
   return response
 }
 
@@ -186,12 +193,15 @@ export async function generateRespondent(
 ): Promise<{ username: string, password: string, record: RespondentRecord }> {
   const password = randomString(GENERATED_PASSWORD_LENGTH, GENERATED_PASSWORD_CHARSET)
   const passwordHash = await hashPassword(password, clientAddress, signal)
-  const record = await writeTransaction(db, (tx) => {
+  const record = await write(db, function* (tx) {
+    const { surveys } = tables(tx)
     for (;;) {
-      const { counter } = tx.update(surveys).set({ generatedUserCounter: sql`${surveys.generatedUserCounter} + 1` })
-        .where(eq(surveys.id, survey.id)).returning({ counter: surveys.generatedUserCounter }).get()!
+      const { counter } = (yield* first(tx.update(surveys).set({ generatedUserCounter: sql`${surveys.generatedUserCounter} + 1` })
+        .where(eq(surveys.id, survey.id)).returning({ counter: surveys.generatedUserCounter })))!
       const username = `${survey.slug}${counter}`
-      if (!findRespondent(tx, survey.id, username)) return insertRespondent(tx, survey, { username, passwordHash })
+      if (yield* respondentIn(tx, survey.id, username)) continue
+      const created = yield* insertRespondent(tx, survey, { username, passwordHash })
+      if (created) return created
     }
   })
   return { username: record.respondent.username, password, record }

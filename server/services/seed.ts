@@ -1,8 +1,7 @@
 import { SignJWT } from 'jose'
-import type { Db } from '#server/database'
-import { settings, surveys } from '#server/database/schema'
-import { getSetting } from './settings'
-import { upsertSurveys } from './surveys'
+import { tables, transaction, type Db } from '#server/database'
+import { first } from '#server/database/steps'
+import { planSurveyUpserts, writeSurveysIn } from './surveys'
 import { randomToken } from '#server/utils/tokens'
 
 export interface SeedResult { partnerSlug: string, partnerSecret: string }
@@ -11,41 +10,46 @@ export interface SeedResult { partnerSlug: string, partnerSecret: string }
  * On the first start of an empty database: an open-access survey `demo` and a partner survey `partner`
  * with a random secret. Returns the partner secret once, for the start-up log; never again. The check
  * and the seeding are one IMMEDIATE transaction, so of several processes starting on one fresh file
- * exactly one seeds (and prints a secret that stays true).
+ * exactly one seeds (and prints a secret that stays true): on PostgreSQL, the marker row is inserted first
+ * (ON CONFLICT DO NOTHING), so a second server waits for the first one's commit and then finds it there.
  */
-export function seedDemoSurveys(db: Db): SeedResult | undefined {
+export async function seedDemoSurveys(db: Db): Promise<SeedResult | undefined> {
   const partnerSecret = randomToken(32)
-  const seeded = db.transaction((tx) => {
-    if (getSetting(tx, 'demo_seeded') || tx.select({ id: surveys.id }).from(surveys).limit(1).get()) return false
-    tx.insert(settings).values({ key: 'demo_seeded', value: new Date().toISOString() }).run()
-    upsertSurveys(tx as unknown as Db, [
-      {
-        slug: 'demo',
-        name: 'Demo survey',
-        supportEmail: 'support@example.org',
-        state: 'active',
-        allowGenUsers: true,
-        authModes: ['username', 'token'],
-        feedbackEnabled: true,
-        maximumDailySubmissions: 3,
-        minimumSubmissionInterval: 0,
-      },
-      {
-        slug: 'partner',
-        name: 'Partner study (demo)',
-        supportEmail: 'support@example.org',
-        state: 'active',
-        allowGenUsers: true,
-        genUserKey: partnerSecret,
-        authModes: ['token'],
-        userPersonalIdentifiers: true,
-        userCustomFields: true,
-        feedbackEnabled: true,
-        minimumSubmissionInterval: 0,
-      },
-    ])
+  const plans = planSurveyUpserts([
+    {
+      slug: 'demo',
+      name: 'Demo survey',
+      supportEmail: 'support@example.org',
+      state: 'active',
+      allowGenUsers: true,
+      authModes: ['username', 'token'],
+      feedbackEnabled: true,
+      maximumDailySubmissions: 3,
+      minimumSubmissionInterval: 0,
+    },
+    {
+      slug: 'partner',
+      name: 'Partner study (demo)',
+      supportEmail: 'support@example.org',
+      state: 'active',
+      allowGenUsers: true,
+      genUserKey: partnerSecret,
+      authModes: ['token'],
+      userPersonalIdentifiers: true,
+      userCustomFields: true,
+      feedbackEnabled: true,
+      minimumSubmissionInterval: 0,
+    },
+  ], new Map())
+  const seeded = await transaction(db, function* (tx) {
+    const { settings, surveys } = tables(tx)
+    if (yield* first(tx.select({ id: surveys.id }).from(surveys).limit(1))) return false
+    const marked = yield* first(tx.insert(settings).values({ key: 'demo_seeded', value: new Date().toISOString() })
+      .onConflictDoNothing().returning({ key: settings.key }))
+    if (!marked) return false
+    yield* writeSurveysIn(tx, plans, {})
     return true
-  }, { behavior: 'immediate' })
+  })
   return seeded ? { partnerSlug: 'partner', partnerSecret } : undefined
 }
 

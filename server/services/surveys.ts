@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { asc, eq, inArray, sql } from 'drizzle-orm'
-import { externalDataVersion, type Db } from '#server/database'
-import { prepared } from '#server/database/prepared'
-import { respondents, surveys, users, type SurveyRow } from '#server/database/schema'
+import { externalDataVersion, read, tables, transaction, type Db, type Tx } from '#server/database'
+import { SURVEYS_CHANNEL } from '#server/database/postgres-engine'
+import type { SurveyRow } from '#server/database/schema'
+import { engineSql, exec, first, rows, type Steps } from '#server/database/steps'
 import { badRequest, conflict, fieldErrors, fieldErrorsFromZod, forbidden, notFound, type FieldErrors } from '#server/utils/errors'
 import { obviouslyPrivateHost } from '#server/utils/ssrf'
 import {
@@ -15,32 +16,40 @@ import {
   type SurveyInput,
   type SurveyState,
 } from '#shared/schemas/survey'
-import { audit, type Actor } from './audit'
+import { auditIn, type Actor } from './audit'
 
 export const AUTH_TOKEN_DEFAULT_CHARSET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
 
 const isSlug = (slug: unknown): slug is string => typeof slug === 'string' && SLUG_PATTERN.test(slug)
 
 /** Looks a survey up by slug ignoring case (never as a pattern). Anything that is not a valid slug matches nothing. */
-export function findSurveyBySlug(db: Db, slug: string): SurveyRow | undefined {
+export function* surveyBySlugIn(db: Db | Tx, slug: string): Steps<SurveyRow | undefined> {
   if (!isSlug(slug)) return undefined
-  return prepared(db, 'surveyBySlug', () => db.select().from(surveys).where(sql`lower(${surveys.slug}) = ${sql.placeholder('slug')}`).prepare())
-    .get({ slug: slug.toLowerCase() })
+  const { surveys } = tables(db)
+  return yield* first(db.select().from(surveys).where(sql`lower(${surveys.slug}) = ${slug.toLowerCase()}`))
 }
 
+export const findSurveyBySlug = (db: Db, slug: string) => read(db, db => surveyBySlugIn(db, slug))
+
 /** The survey with this slug (ignoring case); 404 "Survey not found." when there is none. */
-export function requireSurvey(db: Db, slug: string): SurveyRow {
-  const survey = findSurveyBySlug(db, slug)
+export async function requireSurvey(db: Db, slug: string): Promise<SurveyRow> {
+  const survey = await findSurveyBySlug(db, slug)
   if (!survey) throw notFound('Survey not found.')
   return survey
 }
 
-export function findSurveyById(db: Db, id: number): SurveyRow | undefined {
-  return prepared(db, 'surveyById', () => db.select().from(surveys).where(eq(surveys.id, sql.placeholder('id'))).prepare()).get({ id })
+export function* surveyByIdIn(db: Db | Tx, id: number): Steps<SurveyRow | undefined> {
+  const { surveys } = tables(db)
+  return yield* first(db.select().from(surveys).where(eq(surveys.id, id)))
 }
 
-export function listSurveys(db: Db): SurveyRow[] {
-  return prepared(db, 'surveys', () => db.select().from(surveys).orderBy(asc(surveys.name), asc(surveys.id)).prepare()).all()
+export const findSurveyById = (db: Db, id: number) => read(db, db => surveyByIdIn(db, id))
+
+export function listSurveys(db: Db): Promise<SurveyRow[]> {
+  return read(db, function* (db) {
+    const { surveys } = tables(db)
+    return yield* rows(db.select().from(surveys).orderBy(asc(surveys.name), asc(surveys.id)))
+  })
 }
 
 /** Open access: anyone may self-register (generation allowed and no partner secret). */
@@ -104,15 +113,16 @@ const publicCache = new WeakMap<Db, PublicCache>()
  * changed a survey, when another process (the CLI, another server) committed to the database, and at
  * least every 5 s (start and end dates pass by).
  */
-function publicEntries(db: Db, now: Date): PublicCache {
+async function publicEntries(db: Db, now: Date): Promise<PublicCache> {
   const dataVersion = externalDataVersion(db)
+  const localWrites = localSurveyWrites
   const cached = publicCache.get(db)
-  const unchanged = cached?.dataVersion === dataVersion && cached.localWrites === localSurveyWrites
+  const unchanged = cached?.dataVersion === dataVersion && cached.localWrites === localWrites
   if (cached && unchanged && now.getTime() - cached.at < PUBLIC_LIST_MAX_AGE_MS) return cached
-  const all = listSurveys(db)
+  const all = await listSurveys(db)
   const fresh = {
     dataVersion,
-    localWrites: localSurveyWrites,
+    localWrites,
     at: now.getTime(),
     list: all.filter(survey => isListed(survey, now)).map(publicSurveyEntry),
     bySlug: new Map(all.map(survey => [survey.slug.toLowerCase(), publicSurveyEntry(survey)])),
@@ -121,11 +131,11 @@ function publicEntries(db: Db, now: Date): PublicCache {
   return fresh
 }
 
-export const publicSurveyList = (db: Db, now = new Date()): PublicSurveyEntry[] => publicEntries(db, now).list
+export const publicSurveyList = async (db: Db, now = new Date()): Promise<PublicSurveyEntry[]> => (await publicEntries(db, now)).list
 
-export function publicSurveyBySlug(db: Db, slug: string, now = new Date()): PublicSurveyEntry | undefined {
+export async function publicSurveyBySlug(db: Db, slug: string, now = new Date()): Promise<PublicSurveyEntry | undefined> {
   if (!isSlug(slug)) return undefined
-  return publicEntries(db, now).bySlug.get(slug.toLowerCase())
+  return (await publicEntries(db, now)).bySlug.get(slug.toLowerCase())
 }
 
 /** The only view of a survey that unauthenticated clients get (docs/api.md#public-endpoints). */
@@ -258,45 +268,85 @@ export interface UpsertResult {
   generatedWebhookSecret?: string
 }
 
+export interface SurveyPlan { existing?: SurveyRow, merged: Partial<MergedSurvey>, generatedWebhookSecret?: string }
+
+/**
+ * Checks surveys to create or update (`existing` holds the stored ones by lower-case slug) and says
+ * what each will be once written. Throws 400 naming every bad field; writes nothing.
+ */
+export function planSurveyUpserts(
+  input: unknown,
+  existing: Map<string, SurveyRow>,
+  options: UpsertOptions = {},
+  inputs = parseSurveyInputs(input),
+): SurveyPlan[] {
+  const errors = fieldErrors()
+  const plans = inputs.map((survey, index) => {
+    const stored = existing.get(survey.slug.toLowerCase())
+    const merged = { ...(stored ?? surveyDefaults), ...survey } as Partial<MergedSurvey>
+    if (stored) merged.slug = stored.slug
+    let generatedWebhookSecret: string | undefined
+    if (!merged.webhookSecret && merged.notifications?.length) merged.webhookSecret = generatedWebhookSecret = generateWebhookSecret()
+    const prefix = Array.isArray(input) ? `${index}.` : ''
+    for (const [field, error] of Object.entries(crossFieldErrors(merged, !stored, options))) errors[prefix + field] = error
+    return { existing: stored, merged, generatedWebhookSecret }
+  })
+  if (Object.keys(errors).length) throw badRequest('The survey is not valid.', errors)
+  return plans
+}
+
+/**
+ * Every survey change goes through here (or `deleteSurvey`): this process's caches are dropped at once,
+ * and on PostgreSQL a NOTIFY, sent when the transaction commits, tells every other server.
+ */
+function* surveysChangedIn(): Steps<void> {
+  localSurveyWrites++
+  yield* engineSql({ postgres: sql.raw(`NOTIFY ${SURVEYS_CHANNEL}`) })
+}
+
+/** Writes the planned surveys inside the caller's transaction, each with its audit row when asked. */
+export function* writeSurveysIn(tx: Tx, plans: SurveyPlan[], options: UpsertOptions): Steps<UpsertResult[]> {
+  const { surveys } = tables(tx)
+  const results: UpsertResult[] = []
+  for (const [index, { existing, merged, generatedWebhookSecret }] of plans.entries()) {
+    const { slug: _slug, ...values } = merged
+    const survey = existing
+      ? yield* first(tx.update(surveys).set(values).where(eq(surveys.id, existing.id)).returning())
+      : yield* first(tx.insert(surveys)
+        .values({ ...values, slug: merged.slug!, name: merged.name!, supportEmail: merged.supportEmail! })
+        .returning())
+    const result: UpsertResult = { survey: survey!, created: !existing, generatedWebhookSecret }
+    if (options.audit) yield* auditIn(tx, options.audit.actor, result.created ? 'survey.create' : 'survey.update', result.survey.slug, options.audit.details(result, index))
+    results.push(result)
+  }
+  yield* surveysChangedIn()
+  return results
+}
+
 /**
  * Creates or updates surveys by slug (ignoring case). Omitted fields keep their stored value, or the
  * default for a new survey. Everything is validated before anything is written, and all surveys of one
  * call are written in one transaction: a bad entry changes nothing.
  */
-export function upsertSurveys(db: Db, input: unknown, options: UpsertOptions = {}): UpsertResult[] {
+export async function upsertSurveys(db: Db, input: unknown, options: UpsertOptions = {}): Promise<UpsertResult[]> {
   const inputs = parseSurveyInputs(input)
-  const errors = fieldErrors()
-  const plans = inputs.map((survey, index) => {
-    const existing = findSurveyBySlug(db, survey.slug)
-    const merged = { ...(existing ?? surveyDefaults), ...survey } as Partial<MergedSurvey>
-    if (existing) merged.slug = existing.slug
-    let generatedWebhookSecret: string | undefined
-    if (!merged.webhookSecret && merged.notifications?.length) merged.webhookSecret = generatedWebhookSecret = generateWebhookSecret()
-    const prefix = Array.isArray(input) ? `${index}.` : ''
-    for (const [field, error] of Object.entries(crossFieldErrors(merged, !existing, options))) errors[prefix + field] = error
-    return { existing, merged, generatedWebhookSecret }
-  })
-  if (Object.keys(errors).length) throw badRequest('The survey is not valid.', errors)
-
-  localSurveyWrites++
-  return db.transaction((tx) => {
-    return plans.map(({ existing, merged, generatedWebhookSecret }, index) => {
-      const { slug: _slug, ...values } = merged
-      const survey = existing
-        ? tx.update(surveys).set(values).where(eq(surveys.id, existing.id)).returning().get()
-        : tx.insert(surveys)
-            .values({ ...values, slug: merged.slug!, name: merged.name!, supportEmail: merged.supportEmail! })
-            .returning().get()
-      const result: UpsertResult = { survey, created: !existing, generatedWebhookSecret }
-      if (options.audit) audit(tx, options.audit.actor, result.created ? 'survey.create' : 'survey.update', result.survey.slug, options.audit.details(result, index))
-      return result
-    })
-  }, { behavior: 'immediate' })
+  const existing = new Map<string, SurveyRow>()
+  for (const survey of inputs) {
+    const stored = await findSurveyBySlug(db, survey.slug)
+    if (stored) existing.set(survey.slug.toLowerCase(), stored)
+  }
+  const plans = planSurveyUpserts(input, existing, options, inputs)
+  try {
+    return await transaction(db, tx => writeSurveysIn(tx, plans, options))
+  }
+  finally {
+    localSurveyWrites++
+  }
 }
 
-export function upsertSurvey(db: Db, input: unknown, options?: UpsertOptions): UpsertResult {
+export async function upsertSurvey(db: Db, input: unknown, options?: UpsertOptions): Promise<UpsertResult> {
   if (Array.isArray(input)) throw badRequest('Expected one survey object.')
-  return upsertSurveys(db, input, options)[0]!
+  return (await upsertSurveys(db, input, options))[0]!
 }
 
 /** Survey fields whose values are secrets: audited only as changed, never by value. */
@@ -307,13 +357,13 @@ export const SURVEY_SECRET_FIELDS = ['genUserKey', 'webhookSecret']
  * the body), audited in the same transaction by the fields the request named (`body`; secrets only as
  * changed), answered as the admin view plus a webhook secret generated now.
  */
-export function saveSurveyAsAdmin(
+export async function saveSurveyAsAdmin(
   db: Db,
   actor: Actor,
   body: Record<string, unknown>,
   options: { input?: Record<string, unknown>, allowPrivateWebhooks?: boolean } = {},
 ) {
-  const { survey, generatedWebhookSecret } = upsertSurvey(db, options.input ?? body, {
+  const { survey, generatedWebhookSecret } = await upsertSurvey(db, options.input ?? body, {
     allowPrivateWebhooks: options.allowPrivateWebhooks ?? false,
     audit: {
       actor,
@@ -330,15 +380,21 @@ export function saveSurveyAsAdmin(
  * Deletes a survey with everything in it; refused while it has respondents unless forced. Audited in the
  * same transaction. Returns how many respondents went.
  */
-export function deleteSurvey(db: Db, survey: SurveyRow, force: boolean, actor: Actor): number {
-  localSurveyWrites++
-  return db.transaction((tx) => {
-    const userIds = tx.select({ userId: respondents.userId }).from(respondents)
-      .where(eq(respondents.surveyId, survey.id)).all().map(row => row.userId)
-    if (userIds.length && !force) throw conflict(`The survey has ${userIds.length} respondent(s). Delete with ?force=true to remove them too.`)
-    if (userIds.length) tx.delete(users).where(inArray(users.id, userIds)).run()
-    tx.delete(surveys).where(eq(surveys.id, survey.id)).run()
-    audit(tx, actor, 'survey.delete', survey.slug, { force, respondentsRemoved: userIds.length })
-    return userIds.length
-  }, { behavior: 'immediate' })
+export async function deleteSurvey(db: Db, survey: SurveyRow, force: boolean, actor: Actor): Promise<number> {
+  try {
+    return await transaction(db, function* (tx) {
+      const { respondents, surveys, users } = tables(tx)
+      const userIds = (yield* rows(tx.select({ userId: respondents.userId }).from(respondents)
+        .where(eq(respondents.surveyId, survey.id)))).map(row => row.userId)
+      if (userIds.length && !force) throw conflict(`The survey has ${userIds.length} respondent(s). Delete with ?force=true to remove them too.`)
+      if (userIds.length) yield* exec(tx.delete(users).where(inArray(users.id, userIds)))
+      yield* exec(tx.delete(surveys).where(eq(surveys.id, survey.id)))
+      yield* auditIn(tx, actor, 'survey.delete', survey.slug, { force, respondentsRemoved: userIds.length })
+      yield* surveysChangedIn()
+      return userIds.length
+    })
+  }
+  finally {
+    localSurveyWrites++
+  }
 }

@@ -2,19 +2,26 @@ import { createHash, createHmac, randomUUID } from 'node:crypto'
 import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import type { LookupFunction } from 'node:net'
-import { and, asc, desc, eq, inArray, lte, or, isNull, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, inArray } from 'drizzle-orm'
 import { SignJWT } from 'jose'
-import type { Db } from '#server/database'
-import { surveyEvents, surveys, webhookAttempts, webhookDeliveries, type SurveyRow } from '#server/database/schema'
+import { engineOf, read, tables, transaction, type Db } from '#server/database'
+import type { DeliveryRow } from '#server/database/engine'
+import type { SurveyRow, webhookDeliveries } from '#server/database/schema'
+import { exec, first, rows } from '#server/database/steps'
 import { notFound } from '#server/utils/errors'
 import { hmacKey } from '#server/utils/hmac-keys'
 import { resolveWebhookTarget, UnsafeTargetError } from '#server/utils/ssrf'
-import { audit, type Actor } from './audit'
+import { auditIn, type Actor } from './audit'
 
 export const DELIVERY_TIMEOUT_MS = 10_000
 /** Waits before retry n (1-based): about 10 s, 1 min, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h — over 24 h in all. */
 export const RETRY_SCHEDULE_SECONDS = [10, 60, 300, 1800, 7200, 18000, 36000, 36000]
-const LOCK_MS = 60_000
+/**
+ * How long a claim holds beyond the delivery's own timeout: a delivery claimed by a server that died is
+ * sent by another one once the lease ends, and a live server always settles its claim before then.
+ */
+export const LEASE_MARGIN_MS = 5_000
+const leaseFor = (config: WebhookConfig) => (config.timeoutMs ?? DELIVERY_TIMEOUT_MS) + LEASE_MARGIN_MS
 const SNIPPET_BYTES = 1024
 
 export interface WebhookConfig {
@@ -27,30 +34,22 @@ export interface WebhookConfig {
   timeoutMs?: number
 }
 
-export type DeliveryRow = typeof webhookDeliveries.$inferSelect
+export type { DeliveryRow }
+export type DeliveryStatus = typeof webhookDeliveries.$inferSelect['status']
 
 /**
  * Claims due deliveries for this worker. Only the oldest pending delivery of each respondent and target
- * is eligible, so a respondent's events arrive in the order they happened. The claim is a lock in the
- * database (IMMEDIATE transaction), so several server processes on one file never send the same one twice.
+ * is eligible, so a respondent's events arrive in the order they happened. The claim is a lease in the
+ * database (engine.ts), so several server processes never send the same one twice, and a delivery
+ * claimed by a process that died is sent by another once the lease ends.
  */
-export function claimDueDeliveries(db: Db, limit: number, now = new Date()): DeliveryRow[] {
-  return db.transaction((tx) => {
-    const earlier = sql`EXISTS (SELECT 1 FROM ${webhookDeliveries} AS e WHERE e.user_id = ${webhookDeliveries.userId} AND e.url = ${webhookDeliveries.url} AND e.status = 'pending' AND e.event_id < ${webhookDeliveries.eventId})`
-    const due = tx.select().from(webhookDeliveries)
-      .where(and(
-        eq(webhookDeliveries.status, 'pending'),
-        lte(webhookDeliveries.nextAttemptAt, now),
-        or(isNull(webhookDeliveries.lockedUntil), lte(webhookDeliveries.lockedUntil, now)),
-        sql`NOT ${earlier}`,
-      ))
-      .orderBy(asc(webhookDeliveries.eventId)).limit(limit).all()
-    if (due.length) {
-      tx.update(webhookDeliveries).set({ lockedUntil: new Date(now.getTime() + LOCK_MS) })
-        .where(inArray(webhookDeliveries.id, due.map(row => row.id))).run()
-    }
-    return due
-  }, { behavior: 'immediate' })
+export function claimDueDeliveries(
+  db: Db,
+  limit: number,
+  now = new Date(),
+  leaseMs = DELIVERY_TIMEOUT_MS + LEASE_MARGIN_MS,
+): Promise<DeliveryRow[]> {
+  return engineOf(db).claimDueDeliveries(db, limit, now, leaseMs)
 }
 
 /** Standard Webhooks: `v1,` + base64 HMAC-SHA256 of `id.timestamp.body`, keyed with the decoded `whsec_` secret. */
@@ -159,12 +158,16 @@ function verdictFor(outcome: AttemptOutcome): Verdict {
 
 /** Sends one claimed delivery and records the attempt; schedules the retry or settles the delivery. */
 export async function attemptDelivery(db: Db, delivery: DeliveryRow, config: WebhookConfig, now = new Date()): Promise<Verdict> {
-  const event = db.select().from(surveyEvents).where(eq(surveyEvents.id, delivery.eventId)).get()
-  const survey = db.select().from(surveys).where(eq(surveys.id, delivery.surveyId)).get()
-  if (!event || !survey) {
-    db.update(webhookDeliveries).set({ status: 'failed', lastError: 'survey or event no longer exists', lockedUntil: null }).where(eq(webhookDeliveries.id, delivery.id)).run()
-    return 'failed'
-  }
+  const { event, survey } = await read(db, function* (db) {
+    const { surveyEvents, surveys, webhookDeliveries } = tables(db)
+    const event = yield* first(db.select().from(surveyEvents).where(eq(surveyEvents.id, delivery.eventId)))
+    const survey = yield* first(db.select().from(surveys).where(eq(surveys.id, delivery.surveyId)))
+    if (!event || !survey) {
+      yield* exec(db.update(webhookDeliveries).set({ status: 'failed', lastError: 'survey or event no longer exists', lockedUntil: null }).where(eq(webhookDeliveries.id, delivery.id)))
+    }
+    return { event, survey }
+  })
+  if (!event || !survey) return 'failed'
   const body = event.payload
   const timestamp = Math.floor(now.getTime() / 1000)
   const headers: Record<string, string> = {
@@ -185,26 +188,27 @@ export async function attemptDelivery(db: Db, delivery: DeliveryRow, config: Web
   const schedule = RETRY_SCHEDULE_SECONDS[attempts - 1]
   if (verdict === 'retry' && schedule === undefined) verdict = 'failed'
 
-  db.transaction((tx) => {
-    tx.insert(webhookAttempts).values({
+  await transaction(db, function* (tx) {
+    const { webhookAttempts, webhookDeliveries } = tables(tx)
+    yield* exec(tx.insert(webhookAttempts).values({
       deliveryId: delivery.id,
       startedAt: now,
       durationMs,
       statusCode: outcome.statusCode,
       error: outcome.error,
       responseSnippet: outcome.snippet,
-    }).run()
+    }))
     const lastError = verdict === 'delivered' ? null : outcome.error ?? `HTTP ${outcome.statusCode}`
     if (verdict === 'retry') {
       const jitter = 0.8 + Math.random() * 0.4
       const waitSeconds = Math.max(schedule! * jitter, outcome.retryAfterSeconds ?? 0) * config.retryScale
       const nextAttemptAt = new Date(now.getTime() + waitSeconds * 1000)
-      tx.update(webhookDeliveries).set({ attempts, lastError, lockedUntil: null, nextAttemptAt })
-        .where(eq(webhookDeliveries.id, delivery.id)).run()
+      yield* exec(tx.update(webhookDeliveries).set({ attempts, lastError, lockedUntil: null, nextAttemptAt })
+        .where(eq(webhookDeliveries.id, delivery.id)))
     }
     else {
-      tx.update(webhookDeliveries).set({ attempts, lastError, lockedUntil: null, status: verdict, deliveredAt: verdict === 'delivered' ? now : null })
-        .where(eq(webhookDeliveries.id, delivery.id)).run()
+      yield* exec(tx.update(webhookDeliveries).set({ attempts, lastError, lockedUntil: null, status: verdict, deliveredAt: verdict === 'delivered' ? now : null })
+        .where(eq(webhookDeliveries.id, delivery.id)))
     }
   })
   return verdict
@@ -212,33 +216,40 @@ export async function attemptDelivery(db: Db, delivery: DeliveryRow, config: Web
 
 /** One round of the worker: claim what is due and send it, a few at a time. */
 export async function runDeliveryRound(db: Db, config: WebhookConfig, batch = 10): Promise<number> {
-  const due = claimDueDeliveries(db, batch)
-  await Promise.all(due.map(delivery => attemptDelivery(db, delivery, config).catch((error) => {
+  const due = await claimDueDeliveries(db, batch, new Date(), leaseFor(config))
+  await Promise.all(due.map(delivery => attemptDelivery(db, delivery, config).catch(async (error) => {
     console.error(`[webhooks] delivery ${delivery.id} could not be attempted: ${(error as Error).message}`)
-    db.update(webhookDeliveries).set({ lockedUntil: null }).where(eq(webhookDeliveries.id, delivery.id)).run()
+    await read(db, function* (db) {
+      const { webhookDeliveries } = tables(db)
+      yield* exec(db.update(webhookDeliveries).set({ lockedUntil: null }).where(eq(webhookDeliveries.id, delivery.id)))
+    })
   })))
   return due.length
 }
 
-export interface DeliveryFilter { surveyIds?: number[], status?: DeliveryRow['status'], limit?: number }
+export interface DeliveryFilter { surveyIds?: number[], status?: DeliveryStatus, limit?: number }
 
-export function listDeliveries(db: Db, filter: DeliveryFilter = {}) {
-  const conditions = [
-    filter.surveyIds !== undefined ? inArray(webhookDeliveries.surveyId, filter.surveyIds) : undefined,
-    filter.status ? eq(webhookDeliveries.status, filter.status) : undefined,
-  ].filter(Boolean)
-  const rows = db.select({ delivery: webhookDeliveries, type: surveyEvents.type, slug: surveys.slug })
-    .from(webhookDeliveries)
-    .innerJoin(surveyEvents, eq(surveyEvents.id, webhookDeliveries.eventId))
-    .innerJoin(surveys, eq(surveys.id, webhookDeliveries.surveyId))
-    .where(conditions.length ? and(...conditions) : undefined)
-    .orderBy(desc(webhookDeliveries.createdAt)).limit(filter.limit ?? 100).all()
-  const attempts = rows.length
-    ? db.select().from(webhookAttempts)
-        .where(inArray(webhookAttempts.deliveryId, rows.map(row => row.delivery.id)))
-        .orderBy(asc(webhookAttempts.id)).all()
-    : []
-  return rows.map(({ delivery, type, slug }) => ({
+export async function listDeliveries(db: Db, filter: DeliveryFilter = {}) {
+  const { rows: found, attempts } = await read(db, function* (db) {
+    const { surveyEvents, surveys, webhookAttempts, webhookDeliveries } = tables(db)
+    const conditions = [
+      filter.surveyIds !== undefined ? inArray(webhookDeliveries.surveyId, filter.surveyIds) : undefined,
+      filter.status ? eq(webhookDeliveries.status, filter.status) : undefined,
+    ].filter(Boolean)
+    const found = yield* rows(db.select({ delivery: webhookDeliveries, type: surveyEvents.type, slug: surveys.slug })
+      .from(webhookDeliveries)
+      .innerJoin(surveyEvents, eq(surveyEvents.id, webhookDeliveries.eventId))
+      .innerJoin(surveys, eq(surveys.id, webhookDeliveries.surveyId))
+      .where(conditions.length ? and(...conditions) : undefined)
+      .orderBy(desc(webhookDeliveries.createdAt)).limit(filter.limit ?? 100))
+    const attempts = found.length
+      ? yield* rows(db.select().from(webhookAttempts)
+        .where(inArray(webhookAttempts.deliveryId, found.map(row => row.delivery.id)))
+        .orderBy(asc(webhookAttempts.id)))
+      : []
+    return { rows: found, attempts }
+  })
+  return found.map(({ delivery, type, slug }) => ({
     id: delivery.id,
     survey: slug,
     type,
@@ -261,17 +272,18 @@ export function listDeliveries(db: Db, filter: DeliveryFilter = {}) {
 
 /**
  * Sends a delivery again from the start of the retry schedule (same webhook-id, so receivers can
- * de-duplicate); audited in the same transaction.
+ * de-duplicate); audited in the same transaction. `maySee` hides deliveries of surveys the actor may not
+ * see (404, as for one that does not exist).
  */
-/** Sends a delivery again from the start; `maySee` hides deliveries of surveys the actor may not see (404). */
 export function resendDelivery(db: Db, id: string, actor: Actor, maySee: (survey: SurveyRow) => boolean = () => true, now = new Date()) {
-  return db.transaction((tx) => {
-    const found = tx.select({ survey: surveys }).from(webhookDeliveries).innerJoin(surveys, eq(surveys.id, webhookDeliveries.surveyId))
-      .where(eq(webhookDeliveries.id, id)).get()
+  return transaction(db, function* (tx) {
+    const { surveys, webhookDeliveries } = tables(tx)
+    const found = yield* first(tx.select({ survey: surveys }).from(webhookDeliveries)
+      .innerJoin(surveys, eq(surveys.id, webhookDeliveries.surveyId)).where(eq(webhookDeliveries.id, id)))
     if (!found || !maySee(found.survey)) throw notFound(`No webhook delivery ${id}.`)
-    const updated = tx.update(webhookDeliveries).set({ status: 'pending', attempts: 0, nextAttemptAt: now, lockedUntil: null, deliveredAt: null })
-      .where(eq(webhookDeliveries.id, id)).returning({ id: webhookDeliveries.id }).get()!
-    audit(tx, actor, 'delivery.resend', id)
+    const updated = (yield* first(tx.update(webhookDeliveries).set({ status: 'pending', attempts: 0, nextAttemptAt: now, lockedUntil: null, deliveredAt: null })
+      .where(eq(webhookDeliveries.id, id)).returning({ id: webhookDeliveries.id })))!
+    yield* auditIn(tx, actor, 'delivery.resend', id)
     return updated
-  }, { behavior: 'immediate' })
+  })
 }

@@ -8,8 +8,8 @@ import { request, useTestServer } from '../support/server'
 const server = await useTestServer()
 let token: string
 
-beforeAll(() => {
-  token = createAccessToken(server.db(), { name: 'auditor', scopes: [...ADMIN_SCOPES] }).token
+beforeAll(async () => {
+  token = (await createAccessToken(server.db(), { name: 'auditor', scopes: [...ADMIN_SCOPES] })).token
 })
 
 const admin = (path: string, init: { method?: string, body?: unknown } = {}) =>
@@ -37,12 +37,12 @@ async function withAuditLogBroken(change: () => Promise<{ status: number, body: 
 describe('admin changes and their audit rows commit together', () => {
   it('a survey create or update whose audit row cannot be written saves nothing', async () => {
     await withAuditLogBroken(() => admin('/surveys', { method: 'POST', body: { slug: 'audited', name: 'Audited', supportEmail: 'a@example.org', state: 'active' } }))
-    expect(findSurveyBySlug(server.db(), 'audited')).toBeUndefined()
+    expect(await findSurveyBySlug(server.db(), 'audited')).toBeUndefined()
     const created = await admin('/surveys', { method: 'POST', body: { slug: 'audited', name: 'Audited', supportEmail: 'a@example.org', state: 'active' } })
     expect(created.status).toBe(201)
 
     await withAuditLogBroken(() => admin('/surveys/audited', { method: 'PATCH', body: { name: 'Renamed' } }))
-    expect(findSurveyBySlug(server.db(), 'audited')!.name).toBe('Audited')
+    expect((await findSurveyBySlug(server.db(), 'audited'))!.name).toBe('Audited')
     expect((await admin('/surveys/audited', { method: 'PATCH', body: { name: 'Renamed' } })).status).toBe(200)
     expect(server.db().select().from(auditLog).all().map(row => row.action)).toEqual(['survey.create', 'survey.update'])
   })
@@ -67,7 +67,7 @@ describe('admin changes and their audit rows commit together', () => {
   })
 
   it('a delivery resend whose audit row cannot be written leaves the delivery as it was', async () => {
-    const survey = findSurveyBySlug(server.db(), 'audited')!
+    const survey = (await findSurveyBySlug(server.db(), 'audited'))!
     const event = server.db().insert(surveyEvents).values({ type: 'survey.respondent.created', surveyId: survey.id, userId: 1, payload: '{}' }).returning().get()
     server.db().insert(webhookDeliveries).values({ id: 'msg_audited', eventId: event.id, surveyId: survey.id, userId: 1, url: 'https://hooks.example.org/x', status: 'failed', attempts: 8, nextAttemptAt: new Date() }).run()
 
@@ -77,7 +77,7 @@ describe('admin changes and their audit rows commit together', () => {
 
   it('a survey delete whose audit row cannot be written deletes nothing', async () => {
     await withAuditLogBroken(() => admin('/surveys/audited?force=true', { method: 'DELETE' }))
-    expect(findSurveyBySlug(server.db(), 'audited')).toBeDefined()
+    expect(await findSurveyBySlug(server.db(), 'audited')).toBeDefined()
     expect(server.db().select().from(respondents).all()).toHaveLength(1)
 
     const before = auditCount()

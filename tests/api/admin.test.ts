@@ -14,14 +14,14 @@ const server = await useTestServer({ NUXT_PUBLIC_ORIGIN: ORIGIN })
 const SECRET = 'admin-partner-secret-0123456789-abcdefghij'
 let full: string, readOnly: string, revoked: string, expired: string
 
-beforeAll(() => {
+beforeAll(async () => {
   const db = server.db()
-  full = createAccessToken(db, { name: 'full', scopes: [...ADMIN_SCOPES] }).token
-  readOnly = createAccessToken(db, { name: 'reader', scopes: ['surveys:read', 'respondents:read'] }).token
-  const toRevoke = createAccessToken(db, { name: 'revoked', scopes: [...ADMIN_SCOPES] })
-  revokeAccessToken(db, toRevoke.id)
+  full = (await createAccessToken(db, { name: 'full', scopes: [...ADMIN_SCOPES] })).token
+  readOnly = (await createAccessToken(db, { name: 'reader', scopes: ['surveys:read', 'respondents:read'] })).token
+  const toRevoke = await createAccessToken(db, { name: 'revoked', scopes: [...ADMIN_SCOPES] })
+  await revokeAccessToken(db, toRevoke.id)
   revoked = toRevoke.token
-  const toExpire = createAccessToken(db, { name: 'expired', scopes: [...ADMIN_SCOPES], expiresInDays: 1 })
+  const toExpire = await createAccessToken(db, { name: 'expired', scopes: [...ADMIN_SCOPES], expiresInDays: 1 })
   db.update(personalAccessTokens).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(personalAccessTokens.id, toExpire.id)).run()
   expired = toExpire.token
 })
@@ -57,7 +57,7 @@ describe('personal access tokens', () => {
       ['GET', '/deliveries', 'deliveries:read'], ['POST', '/deliveries/msg_x/resend', 'deliveries:write'],
     ]
     for (const [method, path, scope] of routes) {
-      const others = createAccessToken(server.db(), { name: `all-but-${scope}`, scopes: ADMIN_SCOPES.filter(s => s !== scope) }).token
+      const others = (await createAccessToken(server.db(), { name: `all-but-${scope}`, scopes: ADMIN_SCOPES.filter(s => s !== scope) })).token
       const response = await as(others)(path, { method, body: method === 'GET' || method === 'DELETE' ? undefined : {} })
       expect(response.status, `${method} ${path}`).toBe(403)
       expect(response.body.message).toContain(scope)
@@ -218,11 +218,11 @@ describe('respondents', () => {
 describe('admin rate limit', () => {
   it('limits requests per token', async () => {
     await server.restart({ NUXT_ADMIN_RATE_LIMIT_MAX: '3' })
-    const token = createAccessToken(server.db(), { name: 'busy', scopes: ['surveys:read'] }).token
+    const token = (await createAccessToken(server.db(), { name: 'busy', scopes: ['surveys:read'] })).token
     const statuses = []
     for (let i = 0; i < 5; i++) statuses.push((await as(token)('/surveys')).status)
     expect(statuses).toEqual([200, 200, 200, 429, 429])
-    const other = createAccessToken(server.db(), { name: 'calm', scopes: ['surveys:read'] }).token
+    const other = (await createAccessToken(server.db(), { name: 'calm', scopes: ['surveys:read'] })).token
     expect((await as(other)('/surveys')).status).toBe(200)
   })
 })

@@ -1,9 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { eq } from 'drizzle-orm'
-import { refreshSessions, users } from '#server/database/schema'
 import { createOrUpdateFromPartner } from '#server/services/respondents'
 import { findSurveyBySlug, upsertSurveys } from '#server/services/surveys'
 import { request, url, useTestServer } from '../support/server'
+import { schema } from '../support/engine'
+
+const { refreshSessions, users } = schema
 
 const server = await useTestServer({ NUXT_LOGIN_RATE_LIMIT_MAX: '5' })
 const base = { supportEmail: 'team@example.org', state: 'active' as const, allowGenUsers: true, genUserKey: 'k'.repeat(40) }
@@ -14,16 +16,16 @@ let other: { authToken: string }
 
 beforeAll(async () => {
   const db = server.db()
-  upsertSurveys(db, [
+  await upsertSurveys(db, [
     { ...base, slug: 'both', name: 'Both modes', userCustomFields: true, userPersonalIdentifiers: true },
     { ...base, slug: 'token-only', name: 'Token only', authModes: ['token'] },
     { ...base, slug: 'password-only', name: 'Password only', authModes: ['username'] },
     { ...base, slug: 'other', name: 'Other survey' },
   ])
-  alice = await createOrUpdateFromPartner(db, findSurveyBySlug(db, 'both')!, { username: 'alice', password: PASSWORD, name: 'Alice', customFields: [{ name: 'arm', value: 'B', public: true }, { name: 'nhs', value: '999', public: false }] })
-  tokenOnly = await createOrUpdateFromPartner(db, findSurveyBySlug(db, 'token-only')!, { username: 'tina', password: PASSWORD })
-  await createOrUpdateFromPartner(db, findSurveyBySlug(db, 'password-only')!, { username: 'pat', password: PASSWORD })
-  other = await createOrUpdateFromPartner(db, findSurveyBySlug(db, 'other')!, { username: 'olga' })
+  alice = await createOrUpdateFromPartner(db, (await findSurveyBySlug(db, 'both'))!, { username: 'alice', password: PASSWORD, name: 'Alice', customFields: [{ name: 'arm', value: 'B', public: true }, { name: 'nhs', value: '999', public: false }] })
+  tokenOnly = await createOrUpdateFromPartner(db, (await findSurveyBySlug(db, 'token-only'))!, { username: 'tina', password: PASSWORD })
+  await createOrUpdateFromPartner(db, (await findSurveyBySlug(db, 'password-only'))!, { username: 'pat', password: PASSWORD })
+  other = await createOrUpdateFromPartner(db, (await findSurveyBySlug(db, 'other'))!, { username: 'olga' })
 })
 
 function refreshCookie(response: { headers: Headers }): string | undefined {
@@ -92,10 +94,10 @@ describe('login', () => {
   })
 
   it('a disabled account cannot sign in', async () => {
-    server.db().update(users).set({ disabled: true }).where(eq(users.id, Number(alice.userId))).run()
+    await server.db().update(users).set({ disabled: true }).where(eq(users.id, Number(alice.userId)))
     expect((await loginToken({ token: alice.authToken })).status).toBe(401)
     expect((await loginAlias({ survey: 'both', username: 'alice', password: PASSWORD })).status).toBe(401)
-    server.db().update(users).set({ disabled: false }).where(eq(users.id, Number(alice.userId))).run()
+    await server.db().update(users).set({ disabled: false }).where(eq(users.id, Number(alice.userId)))
   })
 })
 
@@ -127,7 +129,7 @@ describe('refresh and logout', () => {
     expect(logout.status).toBe(200)
     expect(logout.headers.getSetCookie().find(value => value.startsWith('rg_refresh='))).toMatch(/Max-Age=0|Expires=Thu, 01 Jan 1970/i)
     expect((await refresh(cookie)).status).toBe(401)
-    const revoked = server.db().select().from(refreshSessions).all().filter(row => row.revokedAt)
+    const revoked = (await server.db().select().from(refreshSessions)).filter(row => row.revokedAt)
     expect(revoked.length).toBeGreaterThan(0)
   })
 })
@@ -220,8 +222,8 @@ describe('respondent API: parameters and user-info', () => {
 
   it('401 once the account is disabled, even with a valid access token', async () => {
     const { body } = await loginToken({ token: alice.authToken })
-    server.db().update(users).set({ disabled: true }).where(eq(users.id, Number(alice.userId))).run()
+    await server.db().update(users).set({ disabled: true }).where(eq(users.id, Number(alice.userId)))
     expect((await request('/api/surveys/both/user-info', { headers: bearer(body.accessToken) })).status).toBe(401)
-    server.db().update(users).set({ disabled: false }).where(eq(users.id, Number(alice.userId))).run()
+    await server.db().update(users).set({ disabled: false }).where(eq(users.id, Number(alice.userId)))
   })
 })

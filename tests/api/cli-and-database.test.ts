@@ -84,10 +84,10 @@ describe('npm run cli -- surveys:upsert', () => {
     expect(result.stderr).toContain('2.allowGenUsers')
     expect(result.stderr).toContain('2.state')
     expect(server.db().select({ n: count() }).from(surveys).get()!.n).toBe(before)
-    expect(findSurveyBySlug(server.db(), 'Cohort-2026')!.name).toBe('Cohort 2026 (renamed)')
+    expect((await findSurveyBySlug(server.db(), 'Cohort-2026'))!.name).toBe('Cohort 2026 (renamed)')
   })
 
-  it('rejects a file that is not JSON and an unknown command', () => {
+  it('rejects a file that is not JSON and an unknown command', async () => {
     const path = join(files, 'broken.json')
     writeFileSync(path, '{ not json')
     const broken = runCli(['surveys:upsert', path], server.databasePath)
@@ -129,7 +129,7 @@ describe('npm run cli -- audits what reveals or changes secrets', () => {
       expect.objectContaining({ actor: 'cli', action: 'token.revoke', target: `token:${token.id}` }),
     ])
 
-    const survey = findSurveyBySlug(db, 'audited')!
+    const survey = (await findSurveyBySlug(db, 'audited'))!
     const respondent = await createOrUpdateFromPartner(db, survey, { username: 'audited-respondent' })
     before = auditRows().length
     const exported = runCli(['respondents:export', 'audited'], server.databasePath)
@@ -153,7 +153,7 @@ describe('npm run cli -- audits what reveals or changes secrets', () => {
 
   it('respondents:rotate-token prints a new auth token once, ends the old link, and is audited without it', async () => {
     const db = server.db()
-    const survey = findSurveyBySlug(db, 'audited')!
+    const survey = (await findSurveyBySlug(db, 'audited'))!
     const respondent = await createOrUpdateFromPartner(db, survey, { username: 'rotated-respondent' })
     const signedIn = await request('/api/auth/login/token', { method: 'POST', body: { token: respondent.authToken } })
     expect(signedIn.status).toBe(200)

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { count, eq } from 'drizzle-orm'
-import { respondents, usedTokenIds, users } from '#server/database/schema'
+import { schema } from '../support/engine'
 import { findRespondent } from '#server/services/respondents'
 import { findSurveyBySlug, upsertSurveys } from '#server/services/surveys'
 import { hmacSigner, nowSeconds, rawToken, rs256Token, signPartnerToken } from '../support/jwt'
@@ -11,8 +11,8 @@ const server = await useTestServer({ NUXT_PUBLIC_ORIGIN: ORIGIN })
 const SECRET = 'partner-secret-that-is-long-enough-0123456789'
 const base = { supportEmail: 'team@example.org', state: 'active' as const, allowGenUsers: true, genUserKey: SECRET }
 
-beforeAll(() => {
-  upsertSurveys(server.db(), [
+beforeAll(async () => {
+  await upsertSurveys(server.db(), [
     { ...base, slug: 'study', name: 'Study', userPersonalIdentifiers: true, userCustomFields: true },
     { ...base, slug: 'plain', name: 'Plain study' },
     { ...base, slug: 'no-gen', name: 'No generation', allowGenUsers: false },
@@ -27,8 +27,9 @@ beforeAll(() => {
 
 const createUser = (slug: string, body: unknown) => request(`/api/surveys/${slug}/create-user`, { method: 'POST', body })
 const token = (payload: Record<string, unknown>, alg?: 'HS256' | 'HS512' | 'HS384', secret = SECRET) => signPartnerToken(secret, payload, { alg })
-const respondentCount = () => server.db().select({ n: count() }).from(respondents).get()!.n
-const usedTokenCount = () => server.db().select({ n: count() }).from(usedTokenIds).get()!.n
+const { respondents, usedTokenIds, users } = schema
+const respondentCount = async () => (await server.db().select({ n: count() }).from(respondents))[0]!.n
+const usedTokenCount = async () => (await server.db().select({ n: count() }).from(usedTokenIds))[0]!.n
 
 describe('POST /api/surveys/{slug}/create-user — Intake24 cases', () => {
   it('400 errors.token when the token is missing, empty or not a compact JWS', async () => {
@@ -75,7 +76,7 @@ describe('POST /api/surveys/{slug}/create-user — Intake24 cases', () => {
     const response = await createUser('study', { token: tampered })
     expect(response.status).toBe(403)
     expect(response.body.message).toBe('invalid signature')
-    expect(respondentCount()).toBe(0)
+    expect(await respondentCount()).toBe(0)
   })
 
   it('400 with errors keyed by claim for a missing username or wrong claim types', async () => {
@@ -87,7 +88,7 @@ describe('POST /api/surveys/{slug}/create-user — Intake24 cases', () => {
     expect(Object.keys(wrongTypes.body.errors).sort()).toEqual(['customFields', 'name', 'password', 'redirectUrl', 'username'])
     const relative = await createUser('study', { token: await token({ username: 'u1', redirectUrl: '/relative/path' }) })
     expect(relative.body.errors).toHaveProperty('redirectUrl')
-    expect(respondentCount()).toBe(0)
+    expect(await respondentCount()).toBe(0)
   })
 
   it('200 creates the respondent; the answer has userId, username, authToken and redirectUrl', async () => {
@@ -100,18 +101,18 @@ describe('POST /api/surveys/{slug}/create-user — Intake24 cases', () => {
       redirectUrl: 'https://partner.example.org/back?x=1',
     })
     expect(JSON.stringify(response.body)).not.toContain('Secret-pass1')
-    const row = findRespondent(server.db(), findSurveyBySlug(server.db(), 'plain')!.id, 'resp-001')!
+    const row = (await findRespondent(server.db(), (await findSurveyBySlug(server.db(), 'plain'))!.id, 'resp-001'))!
     expect(row.respondent.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/)
     expect(row.respondent.passwordHash).not.toContain('Secret-pass1')
   })
 
   it('is idempotent: the same userId and authToken for an existing username, password unchanged', async () => {
     const first = await createUser('plain', { token: await token({ username: 'resp-002', password: 'First-pass1' }) })
-    const hashBefore = findRespondent(server.db(), findSurveyBySlug(server.db(), 'plain')!.id, 'resp-002')!.respondent.passwordHash
+    const hashBefore = (await findRespondent(server.db(), (await findSurveyBySlug(server.db(), 'plain'))!.id, 'resp-002'))!.respondent.passwordHash
     const second = await createUser('plain', { token: await token({ username: 'resp-002', password: 'Other-pass2' }) })
     expect(second.status).toBe(200)
     expect(second.body).toEqual(first.body)
-    expect(findRespondent(server.db(), findSurveyBySlug(server.db(), 'plain')!.id, 'resp-002')!.respondent.passwordHash).toBe(hashBefore)
+    expect((await findRespondent(server.db(), (await findSurveyBySlug(server.db(), 'plain'))!.id, 'resp-002'))!.respondent.passwordHash).toBe(hashBefore)
   })
 })
 
@@ -122,7 +123,7 @@ describe('create-user — algorithm and claim checks', () => {
   })
 
   it('400 errors.token for a correctly signed token whose payload is not a JSON object (array, string, number, null, not JSON); 403 when it is not signed with the secret', async () => {
-    const before = respondentCount()
+    const before = await respondentCount()
     // Payloads as they appear in the token: strings are used as they are, anything else as its JSON.
     const payloads: unknown[] = [[{ username: 'x' }], [], '"x"', 42, null, true, 'not json', '{"username":"x"']
     for (const payload of payloads) {
@@ -136,7 +137,7 @@ describe('create-user — algorithm and claim checks', () => {
         expect(forged.body.message, label).toBe('invalid signature')
       }
     }
-    expect(respondentCount()).toBe(before)
+    expect(await respondentCount()).toBe(before)
   })
 
   it('403 algorithm not allowed for HS384, none (any case) and RS256', async () => {
@@ -166,14 +167,14 @@ describe('create-user — algorithm and claim checks', () => {
   })
 
   it('403 token not yet valid (nbf) and issued in the future (iat)', async () => {
-    const before = respondentCount()
+    const before = await respondentCount()
     const nbf = await createUser('plain', { token: await token({ username: 'nbf', nbf: nowSeconds() + 300 }) })
     expect(nbf.status).toBe(403)
     expect(nbf.body.message).toBe('token not yet valid')
     const iat = await createUser('plain', { token: await token({ username: 'iat', iat: nowSeconds() + 300 }) })
     expect(iat.status).toBe(403)
     expect(iat.body.errors).toHaveProperty('iat')
-    expect(respondentCount()).toBe(before)
+    expect(await respondentCount()).toBe(before)
   })
 
   it('403 when sub names another survey; sub ignoring case is fine', async () => {
@@ -245,13 +246,13 @@ describe('create-user — respondents', () => {
     expect(response.status).toBe(200)
     expect(response.body).not.toHaveProperty('name')
     expect(response.body).not.toHaveProperty('customFields')
-    const record = findRespondent(server.db(), findSurveyBySlug(server.db(), 'plain')!.id, 'no-pii')!
+    const record = (await findRespondent(server.db(), (await findSurveyBySlug(server.db(), 'plain'))!.id, 'no-pii'))!
     expect(record.user.name).toBeNull()
   })
 
   it('403 for a disabled respondent', async () => {
     const created = await createUser('plain', { token: await token({ username: 'gone' }) })
-    server.db().update(users).set({ disabled: true }).where(eq(users.id, Number(created.body.userId))).run()
+    await server.db().update(users).set({ disabled: true }).where(eq(users.id, Number(created.body.userId)))
     const again = await createUser('plain', { token: await token({ username: 'gone' }) })
     expect(again.status).toBe(403)
     expect(again.body.message).toMatch(/disabled/)
@@ -263,7 +264,7 @@ describe('create-user — respondents', () => {
     const responses = await Promise.all(Array.from({ length: 12 }, () => createUser('plain', { token: jwt })))
     expect(responses.map(r => r.status)).toEqual(Array(12).fill(200))
     expect(new Set(responses.map(r => r.body.authToken)).size).toBe(1)
-    const racers = server.db().select().from(respondents).where(eq(respondents.username, 'racer')).all()
+    const racers = await server.db().select().from(respondents).where(eq(respondents.username, 'racer'))
     expect(racers).toHaveLength(1)
   })
 
@@ -280,7 +281,7 @@ describe('create-user — NumericDate claims out of range', () => {
   const END_OF_9999 = 253402300799
 
   it('400 naming the claim for exp, nbf or iat beyond year 9999 or negative, with or without single-use tokens; the range\'s ends and no exp are fine', async () => {
-    const before = { respondents: respondentCount(), usedTokens: usedTokenCount() }
+    const before = { respondents: await respondentCount(), usedTokens: await usedTokenCount() }
     const cases: [string, number][] = [
       ['exp', 1e300], ['exp', 8.64e12], ['exp', END_OF_9999 + 1], ['exp', -1], ['exp', -1e300],
       ['nbf', 1e300], ['nbf', -5],
@@ -296,7 +297,7 @@ describe('create-user — NumericDate claims out of range', () => {
         expect(response.body.errors[claim].msg, label).toMatch(/NumericDate/)
       }
     }
-    expect({ respondents: respondentCount(), usedTokens: usedTokenCount() }).toEqual(before)
+    expect({ respondents: await respondentCount(), usedTokens: await usedTokenCount() }).toEqual(before)
 
     // The range's ends are accepted, and a token without exp still is (as in Intake24) unless the survey requires one.
     const latest = await createUser('once', { token: await token({ username: 'far-future', jti: crypto.randomUUID(), exp: END_OF_9999, nbf: 0, iat: nowSeconds() }) })
@@ -318,9 +319,9 @@ describe('create-user — usernames as a person reads them', () => {
     const second = await createUser('plain', { token: await token({ username: NFC }) })
     expect(second.status).toBe(200)
     expect(second.body).toMatchObject({ userId: first.body.userId, authToken: first.body.authToken, username: NFC })
-    const plainId = findSurveyBySlug(server.db(), 'plain')!.id
-    expect(findRespondent(server.db(), plainId, NFC)?.user.id).toBe(Number(first.body.userId))
-    expect(findRespondent(server.db(), plainId, NFD)).toBeUndefined()
+    const plainId = (await findSurveyBySlug(server.db(), 'plain'))!.id
+    expect((await findRespondent(server.db(), plainId, NFC))?.user.id).toBe(Number(first.body.userId))
+    expect(await findRespondent(server.db(), plainId, NFD)).toBeUndefined()
 
     // Case stays significant, as in Intake24.
     const upper = await createUser('plain', { token: await token({ username: 'CaseName' }) })
@@ -331,7 +332,7 @@ describe('create-user — usernames as a person reads them', () => {
   })
 
   it('400 errors.username for invisible, bidi, control and non-ASCII space characters, edge spaces and lone surrogates; visible ones are fine', async () => {
-    const before = respondentCount()
+    const before = await respondentCount()
     const refused = [
       '\u200B', '\u200C', '\u200D', '\u2060', '\uFEFF', '\u00AD', // zero-width, word joiner, BOM, soft hyphen
       '\u202A', '\u202B', '\u202C', '\u202D', '\u202E', '\u2066', '\u2067', '\u2068', '\u2069', '\u200E', '\u200F', '\u061C', // bidi controls
@@ -354,7 +355,7 @@ describe('create-user — usernames as a person reads them', () => {
     }
     const surrogate = await createUser('plain', { token: await token({ username: 'x\uD800' }) })
     expect(surrogate.body.errors.username.msg).toMatch(/lone surrogate/)
-    expect(respondentCount()).toBe(before)
+    expect(await respondentCount()).toBe(before)
 
     // Ordinary spaces inside a username and visible characters outside ASCII are fine.
     for (const username of ['Ana María', '山田 太郎', 'Zoë-\u{1F600}', 'K\u00F8benhavn']) {

@@ -9,7 +9,7 @@ const SECRET = 'fault-test-secret-long-enough-0123456789'
 
 describe('a database fault', () => {
   it('is a 500 with a plain message — never a 403, never SQL in the answer', async () => {
-    upsertSurveys(server.db(), [{ slug: 'broken', name: 'Broken', supportEmail: 'a@example.org', state: 'active', allowGenUsers: true, genUserKey: SECRET }])
+    await upsertSurveys(server.db(), [{ slug: 'broken', name: 'Broken', supportEmail: 'a@example.org', state: 'active', allowGenUsers: true, genUserKey: SECRET }])
     server.db().run(sql`DROP TABLE user_custom_fields`)
     server.db().run(sql`ALTER TABLE respondents RENAME TO respondents_gone`)
     const response = await request('/api/surveys/broken/create-user', { method: 'POST', body: { token: await signPartnerToken(SECRET, { username: 'x' }) } })

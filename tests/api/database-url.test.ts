@@ -44,16 +44,16 @@ async function startServer(databaseUrl: string): Promise<{ exitCode: number | nu
 /** What a URL mistaken for a relative path would have created in the project folder. */
 const strayEntries = () => readdirSync(root).filter(name => name.includes(':'))
 
-afterEach(() => {
+afterEach(async () => {
   for (const name of strayEntries()) rmSync(join(root, name), { recursive: true, force: true })
 })
 
 describe('a DATABASE_URL this version cannot use', () => {
-  it('postgres:// stops the server at start-up with a clear message that PostgreSQL is not supported yet, and creates no file', async () => {
-    const started = await startServer(`postgres://gateway:${PASSWORD}@db.example.org:5432/gateway`)
+  it('postgres:// is PostgreSQL: a database that does not answer stops the server at start-up with one clear line, and creates no file', async () => {
+    const started = await startServer(`postgres://gateway:${PASSWORD}@127.0.0.1:1/gateway`)
     expect(started.answered).toBe(false)
     expect(started.exitCode).toBe(1)
-    expect(started.output).toMatch(/Cannot start: DATABASE_URL names a PostgreSQL database \(postgres:\), which this version does not support yet/)
+    expect(started.output).toMatch(/Cannot start: the database cannot be opened/)
     expect(started.output).not.toContain(PASSWORD)
     expect(started.output).not.toMatch(/\n\s+at /)
     expect(strayEntries()).toEqual([])
@@ -69,12 +69,17 @@ describe('a DATABASE_URL this version cannot use', () => {
     expect(strayEntries()).toEqual([])
   })
 
-  it('the CLI refuses it with the same message, and creates no file', () => {
-    const result = runCli(['surveys:list'], `postgresql://gateway:${PASSWORD}@localhost/gateway`)
-    expect(result.status).toBe(1)
-    expect(result.stderr).toMatch(/DATABASE_URL names a PostgreSQL database \(postgresql:\), which this version does not support yet/)
-    expect(`${result.stdout}${result.stderr}`).not.toContain(PASSWORD)
-    expect(result.stderr).not.toMatch(/\n\s+at /)
+  it('the CLI refuses an unknown scheme with the same message, and a PostgreSQL database that does not answer with one line; it creates no file', async () => {
+    const refused = runCli(['surveys:list'], `mysql://root:${PASSWORD}@localhost/gateway`)
+    expect(refused.status).toBe(1)
+    expect(refused.stderr).toContain('DATABASE_URL uses the scheme "mysql:", which is not supported')
+    const unreachable = runCli(['surveys:list'], `postgresql://gateway:${PASSWORD}@127.0.0.1:1/gateway`)
+    expect(unreachable.status).toBe(1)
+    expect(unreachable.stderr).toMatch(/the database cannot be opened/)
+    for (const result of [refused, unreachable]) {
+      expect(`${result.stdout}${result.stderr}`).not.toContain(PASSWORD)
+      expect(result.stderr).not.toMatch(/\n\s+at /)
+    }
     expect(strayEntries()).toEqual([])
   })
 })

@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eq } from 'drizzle-orm'
-import { respondents } from '#server/database/schema'
 import { createOrUpdateFromPartner, GENERATED_PASSWORD_CHARSET } from '#server/services/respondents'
 import { findSurveyBySlug, upsertSurveys } from '#server/services/surveys'
 import { PASSING_RESPONSE, SLOW_RESPONSE, startFakeHcaptcha } from '../support/fake-hcaptcha'
 import { request, useTestServer } from '../support/server'
+import { schema } from '../support/engine'
+
+const { respondents } = schema
 
 const captcha = await startFakeHcaptcha()
 afterAll(() => captcha.close())
@@ -18,8 +20,8 @@ const server = await useTestServer({
 })
 const base = { supportEmail: 'team@example.org', state: 'active' as const, allowGenUsers: true }
 
-beforeAll(() => {
-  upsertSurveys(server.db(), [
+beforeAll(async () => {
+  await upsertSurveys(server.db(), [
     { ...base, slug: 'Open', name: 'Open survey' },
     { ...base, slug: 'guarded', name: 'Guarded login', authCaptcha: true },
     { ...base, slug: 'partner', name: 'Partner', genUserKey: 'g'.repeat(40) },
@@ -64,7 +66,7 @@ describe('POST /api/surveys/{slug}/generate-user', () => {
     expect(password.length).toBeGreaterThanOrEqual(12)
     expect([...password].every(char => GENERATED_PASSWORD_CHARSET.includes(char))).toBe(true)
     expect(password).not.toMatch(/[Il1O0o]/)
-    const row = server.db().select().from(respondents).where(eq(respondents.username, username)).get()!
+    const row = (await server.db().select().from(respondents).where(eq(respondents.username, username)))[0]!
     expect(row.passwordHash).toMatch(/^\$argon2id\$/)
     expect(JSON.stringify(row)).not.toContain(password)
 
@@ -125,7 +127,7 @@ describe('login challenge on a survey with authCaptcha', () => {
 
   it('challenges a sign-in by auth token the same way', async () => {
     const db = server.db()
-    const { authToken } = await createOrUpdateFromPartner(db, findSurveyBySlug(db, 'guarded')!, { username: 'linked' })
+    const { authToken } = await createOrUpdateFromPartner(db, (await findSurveyBySlug(db, 'guarded'))!, { username: 'linked' })
     const challenge = await request('/api/auth/login/token', { method: 'POST', body: { token: authToken } })
     expect(challenge.body).toEqual({ surveyId: 'guarded', provider: 'captcha' })
     const solved = await request('/api/auth/login/token', { method: 'POST', body: { token: authToken, captcha: PASSING_RESPONSE } })

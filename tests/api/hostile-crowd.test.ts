@@ -24,16 +24,16 @@ let adminToken: string
 
 beforeAll(async () => {
   const db = server.db()
-  upsertSurveys(db, [
+  await upsertSurveys(db, [
     { ...base, slug: 'cohort', name: 'Cohort', allowGenUsers: true, genUserKey: 'k'.repeat(40), authModes: ['username', 'token'] },
     { ...base, slug: 'links-only', name: 'Links only', allowGenUsers: true, genUserKey: 'l'.repeat(40), authModes: ['token'] },
     { ...base, slug: 'open', name: 'Open', allowGenUsers: true },
   ])
-  const cohort = findSurveyBySlug(db, 'cohort')!
+  const cohort = (await findSurveyBySlug(db, 'cohort'))!
   alice = await createOrUpdateFromPartner(db, cohort, { username: 'alice', password: PASSWORD })
   for (const username of ['bob', 'carol', 'dave', 'erin', 'frank'])
     await createOrUpdateFromPartner(db, cohort, { username, password: PASSWORD })
-  adminToken = createAccessToken(db, { name: 'crowd-test', scopes: ['surveys:read', 'surveys:write', 'respondents:read', 'respondents:write'] }).token
+  adminToken = (await createAccessToken(db, { name: 'crowd-test', scopes: ['surveys:read', 'surveys:write', 'respondents:read', 'respondents:write'] })).token
 })
 
 const from = (address: string) => ({ 'x-forwarded-for': address })
@@ -193,8 +193,8 @@ describe('changing a respondent\'s credentials ends their sessions', () => {
 
   it('deleting the respondent (with their survey) ends them', async () => {
     const db = server.db()
-    upsertSurveys(db, { ...base, slug: 'short-lived', name: 'Short-lived', allowGenUsers: true, genUserKey: 's'.repeat(40) })
-    const zoe = await createOrUpdateFromPartner(db, findSurveyBySlug(db, 'short-lived')!, { username: 'zoe' })
+    await upsertSurveys(db, { ...base, slug: 'short-lived', name: 'Short-lived', allowGenUsers: true, genUserKey: 's'.repeat(40) })
+    const zoe = await createOrUpdateFromPartner(db, (await findSurveyBySlug(db, 'short-lived'))!, { username: 'zoe' })
     const cookie = refreshCookie(await loginToken('192.0.2.216', zoe.authToken))
     expect((await admin('/api/admin/surveys/short-lived?force=true', { method: 'DELETE' })).status).toBe(200)
     expect((await refresh(cookie)).status).toBe(401)

@@ -17,11 +17,11 @@ let adminAuth: Record<string, string>
 
 beforeAll(async () => {
   const db = server.db()
-  upsertSurveys(db, [{ slug: 'target', name: 'Target', supportEmail: 'a@example.org', state: 'active', allowGenUsers: true, genUserKey: SECRET, userCustomFields: true, minimumSubmissionInterval: 0, jwtPolicy: { singleUse: false } }])
-  const { authToken } = await createOrUpdateFromPartner(db, findSurveyBySlug(db, 'target')!, { username: 'victim', password: 'Victim-pass1' })
+  await upsertSurveys(db, [{ slug: 'target', name: 'Target', supportEmail: 'a@example.org', state: 'active', allowGenUsers: true, genUserKey: SECRET, userCustomFields: true, minimumSubmissionInterval: 0, jwtPolicy: { singleUse: false } }])
+  const { authToken } = await createOrUpdateFromPartner(db, (await findSurveyBySlug(db, 'target'))!, { username: 'victim', password: 'Victim-pass1' })
   const login = await request('/api/auth/login/token', { method: 'POST', body: { token: authToken } })
   respondentAuth = { authorization: `Bearer ${login.body.accessToken}` }
-  adminAuth = { authorization: `Bearer ${createAccessToken(db, { name: 'hostile', scopes: [...ADMIN_SCOPES] }).token}` }
+  adminAuth = { authorization: `Bearer ${(await createAccessToken(db, { name: 'hostile', scopes: [...ADMIN_SCOPES] })).token}` }
   await request('/api/surveys/target/session', { method: 'POST', headers: respondentAuth })
 })
 
@@ -215,7 +215,7 @@ describe('hostile input: field names that are members of Object.prototype', () =
     expect(rowCounts()).toEqual(before)
     const target = await admin('GET', '/surveys/target', undefined)
     expect(target.body).toMatchObject({ slug: 'target', genUserKeySet: true })
-    expect(findSurveyBySlug(server.db(), 'target')!.genUserKey).toBe(SECRET)
+    expect((await findSurveyBySlug(server.db(), 'target'))!.genUserKey).toBe(SECRET)
 
     // In a create-user token such claims are ignored, and custom fields may carry such names.
     const db = server.db()
@@ -226,13 +226,13 @@ describe('hostile input: field names that are members of Object.prototype', () =
       username: 'claims-proto',
       customFields: [{ name: '__proto__', value: 'p', public: false }, { name: 'constructor', value: 'c', public: false }, { name: 'toString', value: 't', public: false }],
     })
-    expect(findRespondent(db, findSurveyBySlug(db, 'target')!.id, 'claims-proto')!.respondent.passwordHash).toBeNull()
-    expect(findRespondent(db, findSurveyBySlug(db, 'target')!.id, 'admin')).toBeUndefined()
+    expect((await findRespondent(db, (await findSurveyBySlug(db, 'target'))!.id, 'claims-proto'))!.respondent.passwordHash).toBeNull()
+    expect(await findRespondent(db, (await findSurveyBySlug(db, 'target'))!.id, 'admin')).toBeUndefined()
   })
 
   // Kept last in the file: runCli blocks this process for seconds, long enough for the server to close the
   // kept-alive connection that the next request here would reuse ("other side closed").
-  it('the CLI refuses such names in a survey file with the field named, and changes nothing', () => {
+  it('the CLI refuses such names in a survey file with the field named, and changes nothing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hostile-cli-'))
     for (const name of ['constructor', 'toString', 'hasOwnProperty', '__proto__']) {
       const file = join(dir, `${name}.json`)

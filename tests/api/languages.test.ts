@@ -5,8 +5,8 @@ import { request, useTestServer } from '../support/server'
 // Server-rendered pages over HTTP, no JavaScript: the language a page is in, and the page cache's copies.
 const server = await useTestServer()
 
-beforeAll(() => {
-  upsertSurveys(server.db(), [
+beforeAll(async () => {
+  await upsertSurveys(server.db(), [
     { slug: 'study', name: 'Diet study', supportEmail: 'study@example.org', state: 'active', allowGenUsers: true },
     { slug: 'etude', name: 'Étude alimentaire', localeId: 'fr_FR', supportEmail: 'etude@example.org', state: 'active', allowGenUsers: true },
     { slug: 'studie-nl', name: 'Voedingsstudie', localeId: 'nl_NL', supportEmail: 'nl@example.org', state: 'active', allowGenUsers: true },

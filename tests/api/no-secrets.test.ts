@@ -12,8 +12,8 @@ const server = await useTestServer({ NUXT_CAPTCHA_PROVIDER: 'hcaptcha', NUXT_CAP
 const SECRET = 'the-partner-secret-nobody-may-see-0123456789'
 const PASSWORD = 'Private-pass77'
 
-beforeAll(() => {
-  upsertSurveys(server.db(), [
+beforeAll(async () => {
+  await upsertSurveys(server.db(), [
     { slug: 'secretive', name: 'Secretive', supportEmail: 'a@example.org', state: 'active', allowGenUsers: true, genUserKey: SECRET, userCustomFields: true, authCaptcha: true },
   ])
 })
@@ -38,7 +38,7 @@ describe('secrets stay secret', () => {
     record(await request(`/api/surveys/secretive/create-user/${jwt}`, { method: 'POST', body: { token: jwt } }))
     record(await request('/api/surveys/secretive'))
     record(await request('/api/surveys'))
-    const adminToken = createAccessToken(server.db(), { name: 'scan', scopes: ['surveys:read', 'respondents:read'] }).token
+    const adminToken = (await createAccessToken(server.db(), { name: 'scan', scopes: ['surveys:read', 'respondents:read'] })).token
     record(await request('/api/admin/surveys', { headers: { authorization: `Bearer ${adminToken}` } }))
     record(await request('/api/admin/surveys/secretive/respondents', { headers: { authorization: `Bearer ${adminToken}` } }))
     record(await request('/api/admin/surveys', { headers: { authorization: `Bearer ${adminToken}x` } }))

@@ -11,7 +11,7 @@ const server = await useTestServer({ NUXT_WEBHOOKS_ALLOW_PRIVATE: 'true', NUXT_W
 describe('a partner integration from scratch, with only the admin API', () => {
   it('survey with a secret and notifications → respondent → links → signed JWT → create-user → deliveries', async () => {
     // The administrator issues one token (the CLI does this: npm run cli -- tokens:create …).
-    const { token } = createAccessToken(server.db(), { name: 'cohort-portal', scopes: ['surveys:write', 'surveys:read', 'respondents:write', 'respondents:read', 'deliveries:read'] })
+    const { token } = await createAccessToken(server.db(), { name: 'cohort-portal', scopes: ['surveys:write', 'surveys:read', 'respondents:write', 'respondents:read', 'deliveries:read'] })
     const admin = (path: string, init: { method?: string, body?: unknown } = {}) => request(`/api/admin${path}`, { ...init, headers: { authorization: `Bearer ${token}` } })
     const secret = 'cohort-portal-shared-secret-0123456789abcdef'
 

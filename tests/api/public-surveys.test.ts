@@ -6,8 +6,8 @@ const server = await useTestServer()
 
 const base = { supportEmail: 'team@example.org', state: 'active' as const }
 
-beforeAll(() => {
-  upsertSurveys(server.db(), [
+beforeAll(async () => {
+  await upsertSurveys(server.db(), [
     { ...base, slug: 'open-b', name: 'Beta open survey', allowGenUsers: true, authCaptcha: true, authModes: ['username'] },
     { ...base, slug: 'Open_A', name: 'Alpha open survey', allowGenUsers: true, originatingUrl: 'https://study.example.org/' },
     { ...base, slug: 'partner', name: 'Partner only', allowGenUsers: true, genUserKey: 'p'.repeat(40) },

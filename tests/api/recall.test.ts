@@ -1,16 +1,18 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { and, count, eq } from 'drizzle-orm'
-import { recallSessions, submissionFoods, submissionMeals, submissions, surveyEvents, webhookDeliveries } from '#server/database/schema'
 import { createOrUpdateFromPartner } from '#server/services/respondents'
 import { findSurveyBySlug, upsertSurveys } from '#server/services/surveys'
 import { request, useTestServer } from '../support/server'
+import { schema } from '../support/engine'
+
+const { recallSessions, submissionFoods, submissionMeals, submissions, surveyEvents, webhookDeliveries } = schema
 
 const server = await useTestServer()
 const base = { supportEmail: 'team@example.org', state: 'active' as const, allowGenUsers: true, genUserKey: 'r'.repeat(40), minimumSubmissionInterval: 0, maximumDailySubmissions: 10, feedbackEnabled: true }
 const HOOK = 'https://partner.example.org/hooks/recall'
 
-beforeAll(() => {
-  upsertSurveys(server.db(), [
+beforeAll(async () => {
+  await upsertSurveys(server.db(), [
     {
       ...base,
       slug: 'recall',
@@ -39,7 +41,7 @@ async function signedIn(
   claims: { redirectUrl?: string, customFields?: { name: string, value: string, public?: boolean }[] } = {},
 ) {
   const db = server.db()
-  const created = await createOrUpdateFromPartner(db, findSurveyBySlug(db, slug)!, { username, ...claims })
+  const created = await createOrUpdateFromPartner(db, (await findSurveyBySlug(db, slug))!, { username, ...claims })
   users.set(`${slug}/${username}`, Number(created.userId))
   const login = await request('/api/auth/login/token', { method: 'POST', body: { token: created.authToken } })
   const headers = { authorization: `Bearer ${login.body.accessToken}` }
@@ -58,8 +60,9 @@ const meals = [
   { name: 'Breakfast', time: '07:30', foods: [{ description: 'Porridge with milk', amount: 250, unit: 'g' }, { description: 'Coffee', amount: '1', unit: 'mug', drink: true }] },
   { name: 'Lunch', skipped: true, foods: [] },
 ]
-const events = (userId: number, type?: string) => server.db().select().from(surveyEvents)
-  .where(type ? and(eq(surveyEvents.userId, userId), eq(surveyEvents.type, type)) : eq(surveyEvents.userId, userId)).all()
+const events = async (userId: number, type?: string) => server.db().select().from(surveyEvents).where(
+  type ? and(eq(surveyEvents.userId, userId), eq(surveyEvents.type, type)) : eq(surveyEvents.userId, userId),
+).orderBy(surveyEvents.id)
 
 describe('recall session', () => {
   it('starts, resumes the same session, saves progress and finds it again', async () => {
@@ -79,7 +82,7 @@ describe('recall session', () => {
     const resumed = await r.start()
     expect(resumed.body.sessionId).toBe(started.body.sessionId)
     expect(resumed.body.data).toEqual(draft)
-    expect(events(r.userId, 'survey.session.started')).toHaveLength(1)
+    expect((await events(r.userId, 'survey.session.started'))).toHaveLength(1)
     const info = await r.info()
     expect(info.body.recallInProgress).toBe(true)
   })
@@ -87,10 +90,10 @@ describe('recall session', () => {
   it('writes the started event and its webhook delivery with the session', async () => {
     const r = await signedIn('recall', 'ben')
     const { body } = await r.start()
-    const [event] = events(r.userId, 'survey.session.started')
+    const [event] = await events(r.userId, 'survey.session.started')
     expect(event).toMatchObject({ sessionId: body.sessionId })
     expect(JSON.parse(event!.payload)).toEqual({ type: 'survey.session.started', surveyId: expect.any(String), userId: String(r.userId), sessionId: body.sessionId })
-    const deliveries = server.db().select().from(webhookDeliveries).where(eq(webhookDeliveries.eventId, event!.id)).all()
+    const deliveries = await server.db().select().from(webhookDeliveries).where(eq(webhookDeliveries.eventId, event!.id))
     expect(deliveries).toMatchObject([{ url: HOOK, status: 'pending' }])
   })
 
@@ -109,7 +112,7 @@ describe('recall session', () => {
     const first = await r.start()
     const cancelled = await r.cancel()
     expect(cancelled.status).toBe(200)
-    expect(events(r.userId, 'survey.session.cancelled')).toMatchObject([{ sessionId: first.body.sessionId }])
+    expect((await events(r.userId, 'survey.session.cancelled'))).toMatchObject([{ sessionId: first.body.sessionId }])
     expect((await r.save({ meals: [] })).status).toBe(404)
     expect((await r.cancel()).status).toBe(404)
     const second = await r.start()
@@ -128,21 +131,23 @@ describe('submission', () => {
       followUpUrl: 'https://partner.example.org/done?u=eve%20x%26y&check=eve%20x%26y',
     })
     const db = server.db()
-    const mealRows = db.select().from(submissionMeals).where(eq(submissionMeals.submissionId, submitted.body.submission.id)).all()
+    const mealRows = await db.select().from(submissionMeals)
+      .where(eq(submissionMeals.submissionId, submitted.body.submission.id)).orderBy(submissionMeals.position)
     expect(mealRows.map(m => [m.name, m.time, m.skipped])).toEqual([['Breakfast', '07:30', false], ['Lunch', null, true]])
-    const foods = db.select().from(submissionFoods).where(eq(submissionFoods.mealId, mealRows[0]!.id)).all()
+    const foods = await db.select().from(submissionFoods)
+      .where(eq(submissionFoods.mealId, mealRows[0]!.id)).orderBy(submissionFoods.position)
     expect(foods.map(f => [f.description, f.amount, f.unit, f.drink])).toEqual([['Porridge with milk', '250', 'g', false], ['Coffee', '1', 'mug', true]])
-    expect(db.select().from(recallSessions).where(eq(recallSessions.id, session.body.sessionId)).get()!.state).toBe('submitted')
+    expect((await db.select().from(recallSessions).where(eq(recallSessions.id, session.body.sessionId)))[0]!.state).toBe('submitted')
 
-    const [event] = events(r.userId, 'survey.session.submitted')
+    const [event] = await events(r.userId, 'survey.session.submitted')
     const payload = JSON.parse(event!.payload)
     expect(payload).toMatchObject({ type: 'survey.session.submitted', sessionId: session.body.sessionId, submissionId: submitted.body.submission.id, data: { id: submitted.body.submission.id, meals: [{ name: 'Breakfast' }, { name: 'Lunch', skipped: true }], user: { id: String(r.userId), aliases: [{ username: 'eve x&y' }] } } })
 
     const again = await r.submit({ sessionId: session.body.sessionId, meals })
     expect(again.status).toBe(200)
     expect(again.body).toEqual(submitted.body)
-    expect(db.select({ n: count() }).from(submissions).where(eq(submissions.userId, r.userId)).get()!.n).toBe(1)
-    expect(events(r.userId, 'survey.session.submitted')).toHaveLength(1)
+    expect((await db.select({ n: count() }).from(submissions).where(eq(submissions.userId, r.userId)))[0]!.n).toBe(1)
+    expect((await events(r.userId, 'survey.session.submitted'))).toHaveLength(1)
   })
 
   it('submits without a session (one is opened and closed) and lets the JWT redirectUrl win', async () => {
@@ -150,7 +155,7 @@ describe('submission', () => {
     const submitted = await r.submit({ meals })
     expect(submitted.status).toBe(200)
     expect(submitted.body.followUpUrl).toBe('https://portal.example.org/back?p=fay')
-    expect(events(r.userId).map(e => e.type)).toEqual(['survey.respondent.created', 'survey.session.started', 'survey.session.submitted'])
+    expect((await events(r.userId)).map(e => e.type)).toEqual(['survey.respondent.created', 'survey.session.started', 'survey.session.submitted'])
   })
 
   it('gives no follow-up URL for a disallowed origin', async () => {
@@ -160,7 +165,7 @@ describe('submission', () => {
 
   it('rejects invalid recalls with errors per field and writes nothing', async () => {
     const r = await signedIn('recall', 'hal')
-    const before = server.db().select({ n: count() }).from(surveyEvents).get()!.n
+    const before = (await server.db().select({ n: count() }).from(surveyEvents))[0]!.n
     for (const [body, field] of [
       [{ meals: [] }, 'meals'],
       [{ meals: [{ name: 'Lunch', foods: [] }] }, 'meals'],
@@ -174,7 +179,7 @@ describe('submission', () => {
       expect(response.status, JSON.stringify(body).slice(0, 80)).toBe(400)
       expect(response.body.errors, field).toHaveProperty(field)
     }
-    expect(server.db().select({ n: count() }).from(surveyEvents).get()!.n).toBe(before)
+    expect((await server.db().select({ n: count() }).from(surveyEvents))[0]!.n).toBe(before)
   })
 
   it('refuses to submit a cancelled session', async () => {
@@ -191,12 +196,12 @@ describe('limits and state, enforced by the server', () => {
     const r = await signedIn('daily', 'day')
     expect((await r.submit({ meals })).status).toBe(200)
     expect((await r.submit({ meals })).status).toBe(200)
-    const before = server.db().select({ n: count() }).from(surveyEvents).get()!.n
+    const before = (await server.db().select({ n: count() }).from(surveyEvents))[0]!.n
     const third = await r.submit({ meals })
     expect(third.status).toBe(403)
     expect(third.body.message).toMatch(/today's limit of 2/)
     expect((await r.start()).status).toBe(403)
-    expect(server.db().select({ n: count() }).from(surveyEvents).get()!.n).toBe(before)
+    expect((await server.db().select({ n: count() }).from(surveyEvents))[0]!.n).toBe(before)
     expect((await r.info()).body.submissions).toMatchObject({ total: 2, today: 2, canSubmit: false })
   })
 
@@ -247,7 +252,7 @@ describe('feedback data and the 401/403 matrix', () => {
 
   it('401 without a token and 403 with another survey\'s token on every recall endpoint', async () => {
     const other = await signedIn('other', 'ola')
-    const otherLogin = await request('/api/auth/login/token', { method: 'POST', body: { token: (await createOrUpdateFromPartner(server.db(), findSurveyBySlug(server.db(), 'other')!, { username: 'ola' })).authToken } })
+    const otherLogin = await request('/api/auth/login/token', { method: 'POST', body: { token: (await createOrUpdateFromPartner(server.db(), (await findSurveyBySlug(server.db(), 'other'))!, { username: 'ola' })).authToken } })
     const calls: [string, string, unknown?][] = [['POST', 'session'], ['PUT', 'session', { data: { meals: [] } }], ['DELETE', 'session'], ['POST', 'submission', { meals }], ['GET', 'submissions']]
     for (const [method, path, body] of calls) {
       expect((await request(`/api/surveys/recall/${path}`, { method, body })).status, `${method} ${path}`).toBe(401)

@@ -7,8 +7,8 @@ import { request, useTestServer } from '../support/server'
 const server = await useTestServer({ NUXT_SEED_DEMO: 'true' })
 let token: string
 
-beforeAll(() => {
-  token = createAccessToken(server.db(), { name: 'languages-test', scopes: ['surveys:read', 'surveys:write'] }).token
+beforeAll(async () => {
+  token = (await createAccessToken(server.db(), { name: 'languages-test', scopes: ['surveys:read', 'surveys:write'] })).token
 })
 
 const admin = (path: string, method: string, body?: unknown) =>

@@ -12,7 +12,7 @@ const server = await useTestServer({ NUXT_WEBHOOKS_ALLOW_PRIVATE: 'true', NUXT_P
 let everything: string, alphaOnly: string
 const notFound = { statusCode: 404, message: 'Survey not found.' }
 
-beforeAll(() => {
+beforeAll(async () => {
   const db = server.db()
   const study = (slug: string) => ({
     slug,
@@ -21,9 +21,9 @@ beforeAll(() => {
     state: 'active',
     notifications: [{ type: 'survey.respondent.created', url: `${receiver.origin}/${slug}` }],
   })
-  upsertSurveys(db, [study('Alpha'), study('beta')], { allowPrivateWebhooks: true })
-  everything = createAccessToken(db, { name: 'owner', scopes: [...ADMIN_SCOPES] }).token
-  alphaOnly = createAccessToken(db, { name: 'alpha team', scopes: [...ADMIN_SCOPES], surveys: ['ALPHA'] }).token
+  await upsertSurveys(db, [study('Alpha'), study('beta')], { allowPrivateWebhooks: true })
+  everything = (await createAccessToken(db, { name: 'owner', scopes: [...ADMIN_SCOPES] })).token
+  alphaOnly = (await createAccessToken(db, { name: 'alpha team', scopes: [...ADMIN_SCOPES], surveys: ['ALPHA'] })).token
 })
 
 const as = (token: string) => (path: string, init: { method?: string, body?: unknown } = {}) =>
@@ -122,9 +122,9 @@ describe('personal access tokens limited to named surveys', () => {
 })
 
 describe('making a limited token', () => {
-  it('refuses a survey that does not exist, naming it', () => {
-    expect(() => createAccessToken(server.db(), { name: 'typo', scopes: ['surveys:read'], surveys: ['beta', 'btea'] }))
-      .toThrow(expect.objectContaining({ statusCode: 400, errors: { 'surveys.1': { msg: 'no survey "btea"' } } }))
+  it('refuses a survey that does not exist, naming it', async () => {
+    await expect(createAccessToken(server.db(), { name: 'typo', scopes: ['surveys:read'], surveys: ['beta', 'btea'] }))
+      .rejects.toThrow(expect.objectContaining({ statusCode: 400, errors: { 'surveys.1': { msg: 'no survey "btea"' } } }))
   })
 
   it('npm run cli -- tokens:create --surveys limits the token; tokens:list shows the list', async () => {

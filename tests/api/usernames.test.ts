@@ -1,9 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { count } from 'drizzle-orm'
-import { respondents } from '#server/database/schema'
 import { ADMIN_SCOPES, createAccessToken } from '#server/services/access-tokens'
 import { upsertSurveys } from '#server/services/surveys'
 import { request, useTestServer } from '../support/server'
+import { schema } from '../support/engine'
+
+const { respondents } = schema
 
 const server = await useTestServer()
 const NFD = 'Jose\u0301'
@@ -11,15 +13,15 @@ const NFC = 'Jos\u00E9'
 const PASSWORD = 'Correct-horse1'
 let adminAuth: Record<string, string>
 
-beforeAll(() => {
+beforeAll(async () => {
   const db = server.db()
-  upsertSurveys(db, { slug: 'names', name: 'Names', supportEmail: 'a@example.org', state: 'active', authModes: ['username', 'token'] })
-  adminAuth = { authorization: `Bearer ${createAccessToken(db, { name: 'names', scopes: [...ADMIN_SCOPES] }).token}` }
+  await upsertSurveys(db, { slug: 'names', name: 'Names', supportEmail: 'a@example.org', state: 'active', authModes: ['username', 'token'] })
+  adminAuth = { authorization: `Bearer ${(await createAccessToken(db, { name: 'names', scopes: [...ADMIN_SCOPES] })).token}` }
 })
 
 const createRespondent = (body: Record<string, unknown>) =>
   request('/api/admin/surveys/names/respondents', { method: 'POST', body, headers: adminAuth })
-const respondentCount = () => server.db().select({ n: count() }).from(respondents).get()!.n
+const respondentCount = async () => (await server.db().select({ n: count() }).from(respondents))[0]!.n
 
 describe('usernames as a person reads them: admin API and password sign-in', () => {
   it('an admin-created NFD "José" is stored in NFC; creating the NFC spelling is 409', async () => {
@@ -48,7 +50,7 @@ describe('usernames as a person reads them: admin API and password sign-in', () 
   })
 
   it('400 errors.username for invisible, bidi, non-ASCII space and edge-space usernames and lone surrogates, on create and sign-in', async () => {
-    const before = respondentCount()
+    const before = await respondentCount()
     for (const username of ['a\u200Bb', 'a\u200Db', '\uFEFFab', 'ab\u2060', 'a\u202Eb', 'a\u2067b', 'a\u200Eb', 'a\u00A0b', 'a\u3000b', 'a\u0085b', ' ab', 'ab ', 'a\uD800b', 'ab\uDFFF']) {
       const label = JSON.stringify(username)
       const created = await createRespondent({ username, password: PASSWORD })
@@ -58,6 +60,6 @@ describe('usernames as a person reads them: admin API and password sign-in', () 
       expect(login.status, label).toBe(400)
       expect(Object.keys(login.body.errors), label).toEqual(['username'])
     }
-    expect(respondentCount()).toBe(before)
+    expect(await respondentCount()).toBe(before)
   })
 })

@@ -3,23 +3,25 @@ import { eq } from 'drizzle-orm'
 import { jwtVerify } from 'jose'
 import { Webhook } from 'standardwebhooks'
 import { useTestContext } from '@nuxt/test-utils/e2e'
-import { webhookDeliveries } from '#server/database/schema'
 import { findSurveyBySlug, upsertSurveys } from '#server/services/surveys'
 import { nowSeconds, signPartnerToken } from '../support/jwt'
 import { runCli } from '../support/cli'
 import { request, useTestServer } from '../support/server'
 import { startWebhookReceiver, waitFor, type ReceivedWebhook } from '../support/webhook-receiver'
+import { schema } from '../support/engine'
+
+const { webhookDeliveries } = schema
 
 const receiver = await startWebhookReceiver()
 afterAll(() => receiver.stop())
-const server = await useTestServer({ NUXT_WEBHOOKS_ALLOW_PRIVATE: 'true', NUXT_WEBHOOKS_POLL_MS: '100', NUXT_WEBHOOKS_RETRY_SCALE: '0.01', NUXT_PUBLIC_ORIGIN: 'https://gateway.example.org' })
+const server = await useTestServer({ NUXT_WEBHOOKS_ALLOW_PRIVATE: 'true', NUXT_WEBHOOKS_POLL_MS: '100', NUXT_WEBHOOKS_RETRY_SCALE: '0.01', NUXT_WEBHOOKS_TIMEOUT_SECONDS: '2', NUXT_PUBLIC_ORIGIN: 'https://gateway.example.org' })
 const SECRET = 'webhook-partner-secret-0123456789-abcdefghij'
 const WEBHOOK_SECRET = `whsec_${Buffer.from('a-webhook-signing-key-of-32-bytes!').toString('base64')}`
 const types = ['survey.respondent.created', 'survey.session.started', 'survey.session.cancelled', 'survey.session.submitted'] as const
 const hook = (path: string) => types.map(type => ({ type, url: `${receiver.origin}${path}` }))
 
-beforeAll(() => {
-  upsertSurveys(server.db(), [
+beforeAll(async () => {
+  await upsertSurveys(server.db(), [
     { slug: 'hooks', name: 'Hooks', supportEmail: 'a@example.org', state: 'active', allowGenUsers: true, genUserKey: SECRET, userCustomFields: true, userPersonalIdentifiers: true, minimumSubmissionInterval: 0, maximumDailySubmissions: 20, webhookSecret: WEBHOOK_SECRET, notifications: hook('/main') },
   ], { allowPrivateWebhooks: true })
 })
@@ -60,8 +62,8 @@ describe('webhook bodies and signatures', () => {
     expect(started.json.sessionId).toBe(first.body.sessionId)
   })
 
-  it('each event arrives with the Intake24-compatible body, ids as strings', () => {
-    const surveyId = String(findSurveyBySlug(server.db(), 'hooks')!.id)
+  it('each event arrives with the Intake24-compatible body, ids as strings', async () => {
+    const surveyId = String((await findSurveyBySlug(server.db(), 'hooks'))!.id)
     expect(created.json).toEqual({ type: 'survey.respondent.created', surveyId, userId: user.userId, username: 'hook-user' })
     expect(started.json).toEqual({ type: 'survey.session.started', surveyId, userId: user.userId, sessionId: expect.any(String) })
     expect(cancelled.json).toEqual({ type: 'survey.session.cancelled', surveyId, userId: user.userId, sessionId: started.json.sessionId })
@@ -82,7 +84,7 @@ describe('webhook bodies and signatures', () => {
     })
   })
 
-  it('carries no auth token, password or non-public field', () => {
+  it('carries no auth token, password or non-public field', async () => {
     for (const delivery of [created, started, cancelled, submitted]) {
       expect(delivery.body).not.toContain(user.authToken)
       expect(delivery.body).not.toContain('999-secret')
@@ -90,7 +92,7 @@ describe('webhook bodies and signatures', () => {
     }
   })
 
-  it('verifies with Standard Webhooks and the survey secret; webhook-id is the delivery id', () => {
+  it('verifies with Standard Webhooks and the survey secret; webhook-id is the delivery id', async () => {
     const verifier = new Webhook(WEBHOOK_SECRET)
     for (const delivery of [created, started, cancelled, submitted]) {
       const headers = { 'webhook-id': String(delivery.headers['webhook-id']), 'webhook-timestamp': String(delivery.headers['webhook-timestamp']), 'webhook-signature': String(delivery.headers['webhook-signature']) }
@@ -119,10 +121,10 @@ describe('webhook bodies and signatures', () => {
 })
 
 describe('webhook failure paths', () => {
-  const deliveryRows = (path: string) => server.db().select().from(webhookDeliveries).all().filter(row => row.url.endsWith(path))
+  const deliveryRows = async (path: string) => (await server.db().select().from(webhookDeliveries)).filter(row => row.url.endsWith(path))
 
   it('retries 503 and delivers on a later attempt with the same webhook-id', async () => {
-    upsertSurveys(server.db(), [{ slug: 'hooks', notifications: hook('/flaky') }], { allowPrivateWebhooks: true })
+    await upsertSurveys(server.db(), [{ slug: 'hooks', notifications: hook('/flaky') }], { allowPrivateWebhooks: true })
     receiver.answer({ status: 503 }, { status: 503 })
     const user = await respondent('flaky-user')
     const tries = await waitFor(() => {
@@ -130,29 +132,29 @@ describe('webhook failure paths', () => {
       return found.length >= 3 && found
     }, 15_000, 'three attempts')
     expect(new Set(tries.map(t => t.headers['webhook-id'])).size).toBe(1)
-    await waitFor(() => deliveryRows('/flaky').find(row => row.status === 'delivered' && row.userId === Number(user.userId)))
-    const row = deliveryRows('/flaky').find(r => r.userId === Number(user.userId))!
+    await waitFor(async () => (await deliveryRows('/flaky')).find(row => row.status === 'delivered' && row.userId === Number(user.userId)))
+    const row = (await deliveryRows('/flaky')).find(r => r.userId === Number(user.userId))!
     expect(row.attempts).toBe(3)
   })
 
   it('does not retry a 400 and does not follow a redirect', async () => {
-    upsertSurveys(server.db(), [{ slug: 'hooks', notifications: [{ type: 'survey.respondent.created', url: `${receiver.origin}/refuse` }] }], { allowPrivateWebhooks: true })
+    await upsertSurveys(server.db(), [{ slug: 'hooks', notifications: [{ type: 'survey.respondent.created', url: `${receiver.origin}/refuse` }] }], { allowPrivateWebhooks: true })
     receiver.answer({ status: 400, body: 'bad payload' })
     const refused = await respondent('refused-user')
-    await waitFor(() => deliveryRows('/refuse').find(row => row.userId === Number(refused.userId) && row.status === 'failed'))
+    await waitFor(async () => (await deliveryRows('/refuse')).find(row => row.userId === Number(refused.userId) && row.status === 'failed'))
     await new Promise(resolve => setTimeout(resolve, 500))
     expect(arrivals(refused.userId, '/refuse')).toHaveLength(1)
 
-    upsertSurveys(server.db(), [{ slug: 'hooks', notifications: [{ type: 'survey.respondent.created', url: `${receiver.origin}/moved` }] }], { allowPrivateWebhooks: true })
+    await upsertSurveys(server.db(), [{ slug: 'hooks', notifications: [{ type: 'survey.respondent.created', url: `${receiver.origin}/moved` }] }], { allowPrivateWebhooks: true })
     receiver.answer({ status: 302, headers: { location: `${receiver.origin}/elsewhere` } })
     const moved = await respondent('moved-user')
-    const row = await waitFor(() => deliveryRows('/moved').find(r => r.userId === Number(moved.userId) && r.status === 'failed'))
+    const row = await waitFor(async () => (await deliveryRows('/moved')).find(r => r.userId === Number(moved.userId) && r.status === 'failed'))
     expect(row.lastError).toMatch(/redirect not followed/)
     expect(receiver.received.filter(r => r.path === '/elsewhere')).toHaveLength(0)
   })
 
   it('delivers what was committed while the receiver was down, after a hard kill and restart', async () => {
-    upsertSurveys(server.db(), [{ slug: 'hooks', notifications: hook('/later') }], { allowPrivateWebhooks: true })
+    await upsertSurveys(server.db(), [{ slug: 'hooks', notifications: hook('/later') }], { allowPrivateWebhooks: true })
     await receiver.stop()
     const user = await respondent('patient-user')
     const session = await user.start()
@@ -168,12 +170,12 @@ describe('webhook failure paths', () => {
 
   it('refuses a private-address target when private targets are not allowed', async () => {
     await server.restart({ NUXT_WEBHOOKS_ALLOW_PRIVATE: 'false' })
-    upsertSurveys(server.db(), [{ slug: 'hooks', notifications: [{ type: 'survey.respondent.created', url: `${receiver.origin}/private` }] }], { allowPrivateWebhooks: true })
+    await upsertSurveys(server.db(), [{ slug: 'hooks', notifications: [{ type: 'survey.respondent.created', url: `${receiver.origin}/private` }] }], { allowPrivateWebhooks: true })
     const user = await respondent('private-user')
-    const row = await waitFor(() => deliveryRows('/private').find(r => r.userId === Number(user.userId) && r.status === 'failed'))
+    const row = await waitFor(async () => (await deliveryRows('/private')).find(r => r.userId === Number(user.userId) && r.status === 'failed'))
     expect(row.lastError).toMatch(/private or reserved address/)
     expect(receiver.received.filter(r => r.path === '/private')).toHaveLength(0)
-    const survey = server.db().select().from(webhookDeliveries).where(eq(webhookDeliveries.id, row.id)).get()
+    const survey = (await server.db().select().from(webhookDeliveries).where(eq(webhookDeliveries.id, row.id)))[0]
     expect(survey?.attempts).toBe(1)
   })
 
@@ -195,7 +197,7 @@ describe('webhook failure paths', () => {
     expect(runCli(['deliveries:resend', 'msg_unknown'], server.databasePath).status).toBe(1)
   })
 
-  it('refuses private targets when the survey is saved', () => {
-    expect(() => upsertSurveys(server.db(), [{ slug: 'hooks', notifications: [{ type: 'survey.session.started', url: 'http://169.254.169.254/latest' }] }], { allowPrivateWebhooks: false })).toThrow(/not valid/)
+  it('refuses private targets when the survey is saved', async () => {
+    await expect(upsertSurveys(server.db(), [{ slug: 'hooks', notifications: [{ type: 'survey.session.started', url: 'http://169.254.169.254/latest' }] }], { allowPrivateWebhooks: false })).rejects.toThrow(/not valid/)
   })
 })

@@ -63,7 +63,7 @@ describe('npm start with WORKERS', () => {
       const results = await Promise.all(Array.from({ length: 60 }, () => fetch(`${base}/api/surveys`).then(response => response.status)))
       expect(results.every(status => status === 200)).toBe(true)
       const { db, sqlite } = openDatabase(databasePath)
-      expect(listSurveys(db).map(survey => survey.slug).sort()).toEqual(['demo', 'partner'])
+      expect((await listSurveys(db)).map(survey => survey.slug).sort()).toEqual(['demo', 'partner'])
       sqlite.close()
       expect(output.match(/JWT secret/g)).toHaveLength(1)
     }
@@ -73,7 +73,7 @@ describe('npm start with WORKERS', () => {
     expect(await exited).toBe(0)
   }, 120_000)
 
-  it('refuses a WORKERS value that is not a whole number from 1 to 64', () => {
+  it('refuses a WORKERS value that is not a whole number from 1 to 64', async () => {
     let failure: { status: number, stderr: string } | undefined
     try {
       execFileSync(process.execPath, [join(root, 'scripts', 'start.mjs')], { cwd: root, env: { ...process.env, WORKERS: 'many' }, encoding: 'utf8', stdio: 'pipe' })

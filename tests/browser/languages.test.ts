@@ -8,9 +8,9 @@ const server = await useTestServer()
 const { browser, newPage } = await useBrowser()
 const SECRET = 'languages-browser-secret-0123456789-abcdefg'
 
-beforeAll(() => {
+beforeAll(async () => {
   const partner = { state: 'active' as const, allowGenUsers: true, genUserKey: SECRET, authModes: ['token' as const], feedbackEnabled: true, minimumSubmissionInterval: 0 }
-  upsertSurveys(server.db(), [
+  await upsertSurveys(server.db(), [
     { slug: 'etude', name: 'Étude alimentaire', localeId: 'fr_FR', supportEmail: 'etude@example.org', ...partner },
     { slug: 'dirasa', name: 'دراسة غذائية', localeId: 'ar_AE', supportEmail: 'dirasa@example.org', ...partner },
     { slug: 'diet', name: 'Diet study', supportEmail: 'diet@example.org', ...partner },

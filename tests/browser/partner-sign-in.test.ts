@@ -12,8 +12,8 @@ const { newPage } = await useBrowser()
 const SECRET = 'cohort-secret-with-enough-length-0123456789'
 const base = { supportEmail: 'cohort-help@example.org', allowGenUsers: true, genUserKey: SECRET, authModes: ['token' as const], feedbackEnabled: true, minimumSubmissionInterval: 0 }
 
-beforeAll(() => {
-  upsertSurveys(server.db(), [
+beforeAll(async () => {
+  await upsertSurveys(server.db(), [
     { ...base, slug: 'cohort', name: 'Cohort recall', state: 'active' },
     { ...base, slug: 'closed', name: 'Closed study', state: 'suspended', suspensionReason: 'Data collection has paused' },
   ])
@@ -78,7 +78,7 @@ describe('partner create-user link in a browser', () => {
     expect(await closed.textContent()).toContain('Data collection has paused')
 
     const db = server.db()
-    const paused = await createOrUpdateFromPartner(db, findSurveyBySlug(db, 'cohort')!, { username: 'paused-account' })
+    const paused = await createOrUpdateFromPartner(db, (await findSurveyBySlug(db, 'cohort'))!, { username: 'paused-account' })
     db.update(users).set({ disabled: true }).where(eq(users.id, Number(paused.userId))).run()
     await page.goto(link('cohort', await signPartnerToken(SECRET, { username: 'paused-account' })))
     await page.getByTestId('link-problem-disabled').waitFor()
@@ -86,7 +86,7 @@ describe('partner create-user link in a browser', () => {
 
   it('signs in through /a/{authToken} and ?auth= and drops the token from the address', async () => {
     const db = server.db()
-    const { authToken } = await createOrUpdateFromPartner(db, findSurveyBySlug(db, 'cohort')!, { username: 'linked' })
+    const { authToken } = await createOrUpdateFromPartner(db, (await findSurveyBySlug(db, 'cohort'))!, { username: 'linked' })
     const page = await newPage()
     await page.goto(url(`/a/${authToken}`))
     await page.waitForURL(/\/cohort\/home$/)
@@ -120,7 +120,9 @@ describe('partner create-user link in a browser', () => {
       await route.fulfill({ response })
     })
     const firstReload = first.reload()
-    await expect.poll(() => delayed).toBe(true)
+    // Waits for the precondition only (the first tab's refresh has been answered and is being held back): a
+    // page reload on a busy machine can take longer than expect.poll's default second.
+    await expect.poll(() => delayed, { timeout: 15_000 }).toBe(true)
     await second.goto(url('/cohort/feedback'))
     await firstReload
     await expect.poll(() => first.getByTestId('signed-in-as').textContent()).toContain('two-tabs')

@@ -13,8 +13,8 @@ const partner = await startPartnerSite()
 afterAll(() => partner.close())
 const SECRET = 'recall-browser-secret-0123456789-abcdefgh'
 
-beforeAll(() => {
-  upsertSurveys(server.db(), [{
+beforeAll(async () => {
+  await upsertSurveys(server.db(), [{
     slug: 'diet',
     name: 'Diet study',
     supportEmail: 'diet@example.org',

@@ -9,8 +9,8 @@ const { newPage } = await useBrowser()
 const captcha = await startFakeHcaptcha()
 afterAll(() => captcha.close())
 
-beforeAll(() => {
-  upsertSurveys(server.db(), [
+beforeAll(async () => {
+  await upsertSurveys(server.db(), [
     { slug: 'open-study', name: 'Open study', supportEmail: 'open@example.org', state: 'active', allowGenUsers: true, authModes: ['username', 'token'] },
   ])
 })

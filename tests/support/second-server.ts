@@ -3,7 +3,7 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { root } from '../../scripts/ensure-build.mjs'
 
-export interface ExtraServer { url: string, logs: () => string, stop: () => Promise<void> }
+export interface ExtraServer { url: string, logs: () => string, stop: () => Promise<void>, kill: () => Promise<void> }
 
 const freePort = () => new Promise<number>((resolve, reject) => {
   const probe = createServer().once('error', reject).listen(0, '127.0.0.1', () => {
@@ -45,6 +45,12 @@ export async function startExtraServer(env: Record<string, string>): Promise<Ext
       if (child.exitCode !== null) return resolve()
       child.once('exit', () => resolve())
       child.kill('SIGTERM')
+    }),
+    /** Ends the process at once (SIGKILL), as a crash or a power cut would: no clean-up runs. */
+    kill: () => new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve()
+      child.once('exit', () => resolve())
+      child.kill('SIGKILL')
     }),
   }
 }

@@ -4,18 +4,23 @@ import { join } from 'node:path'
 import { fetch as serverFetch, getServerLogs, setup, startServer, stopServer, url } from '@nuxt/test-utils/e2e'
 import { afterAll } from 'vitest'
 import { openDatabase, type Db } from '#server/database'
+import { migrationsFolder } from '#server/database/paths'
+import { openPostgres } from '#server/database/postgres-engine'
 import { root } from '../../scripts/ensure-build.mjs'
+import { createTestDatabase, testEngine } from './engine'
 
 export interface TestServer {
+  /** The server's DATABASE_URL: a SQLite file, or (in the api-postgres project) a PostgreSQL database. */
   databasePath: string
-  /** A connection of the test's own to the server's database file, for seeding and reading rows. */
+  /** A connection of the test's own to the server's database, for seeding and reading rows (tables from ./engine). */
   db: () => Db
   restart: (env?: Record<string, string>) => Promise<void>
   logs: () => Promise<string>
 }
 
 /**
- * Runs the built server (built once by global-setup) on a fresh SQLite file for this test file.
+ * Runs the built server (built once by global-setup) on a fresh database for this test file: a SQLite
+ * file, or in the api-postgres project a PostgreSQL database created for the file and dropped after it.
  * Nothing is mocked: requests go over HTTP to `node .output/server/index.mjs`.
  */
 export async function useTestServer(
@@ -23,8 +28,9 @@ export async function useTestServer(
   options: { prepare?: (databasePath: string) => void } = {},
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'gateway-test-'))
-  const databasePath = join(dir, 'gateway.db')
-  options.prepare?.(databasePath)
+  const postgres = testEngine === 'postgres' ? await createTestDatabase() : undefined
+  const databasePath = postgres?.url ?? join(dir, 'gateway.db')
+  if (!postgres) options.prepare?.(databasePath)
   const serverEnv = { DATABASE_URL: databasePath, NUXT_SEED_DEMO: 'false', ...env }
   await setup({
     rootDir: root,
@@ -36,13 +42,18 @@ export async function useTestServer(
     env: serverEnv,
   })
   let connection: ReturnType<typeof openDatabase> | undefined
-  afterAll(() => {
+  let pool: ReturnType<typeof openPostgres> | undefined
+  afterAll(async () => {
     connection?.sqlite.close()
+    await pool?.close()
+    await postgres?.drop()
     rmSync(dir, { recursive: true, force: true })
   })
   return {
     databasePath,
-    db: () => (connection ??= openDatabase(databasePath)).db,
+    db: () => postgres
+      ? (pool ??= openPostgres(databasePath, { poolSize: 4, migrationsFolder: migrationsFolder('postgres') })).db
+      : (connection ??= openDatabase(databasePath)).db,
     restart: async (extraEnv = {}) => {
       await stopServer()
       await startServer({ env: { ...serverEnv, ...extraEnv } })

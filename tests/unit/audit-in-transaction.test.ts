@@ -10,10 +10,10 @@ import { resendDelivery } from '#server/services/webhooks'
 
 const ACTOR: Actor = { tokenId: 7, name: 'token:7:tester' }
 
-function setUp() {
+async function setUp() {
   const db = openDatabase(':memory:').db
-  upsertSurveys(db, { slug: 'study', name: 'Study', supportEmail: 'team@example.org', state: 'active', allowGenUsers: true, genUserKey: 'k'.repeat(40) })
-  return { db, survey: findSurveyBySlug(db, 'study')! }
+  await upsertSurveys(db, { slug: 'study', name: 'Study', supportEmail: 'team@example.org', state: 'active', allowGenUsers: true, genUserKey: 'k'.repeat(40) })
+  return { db, survey: (await findSurveyBySlug(db, 'study'))! }
 }
 
 const auditRows = (db: Db) => db.select().from(auditLog).all()
@@ -25,23 +25,23 @@ function breakWrites(db: Db, table: string, operation: 'INSERT' | 'UPDATE' | 'DE
 
 describe('an admin change and its audit row commit together', () => {
   it('survey delete: audited once; if the audit row cannot be written nothing is deleted; a refused delete leaves no row', async () => {
-    const { db, survey } = setUp()
+    const { db, survey } = await setUp()
     await createOrUpdateFromPartner(db, survey, { username: 'someone' })
-    expect(() => deleteSurvey(db, survey, false, ACTOR)).toThrow(/respondent/)
+    await expect(deleteSurvey(db, survey, false, ACTOR)).rejects.toThrow(/respondent/)
     expect(auditRows(db)).toEqual([])
 
     breakWrites(db, 'audit_log')
-    expect(() => deleteSurvey(db, survey, true, ACTOR)).toThrow(/audit_log is broken/)
-    expect(findSurveyBySlug(db, 'study')).toBeDefined()
+    await expect(deleteSurvey(db, survey, true, ACTOR)).rejects.toThrow(/audit_log is broken/)
+    expect(await findSurveyBySlug(db, 'study')).toBeDefined()
     expect(db.select().from(respondents).all()).toHaveLength(1)
 
     db.run(sql`DROP TRIGGER broken_audit_log_insert`)
-    expect(deleteSurvey(db, survey, true, ACTOR)).toBe(1)
+    expect(await deleteSurvey(db, survey, true, ACTOR)).toBe(1)
     expect(auditRows(db)).toEqual([expect.objectContaining({ actor: ACTOR.name, tokenId: 7, action: 'survey.delete', target: 'study', details: { force: true, respondentsRemoved: 1 } })])
   })
 
   it('respondent create: audited once; if the audit row cannot be written no respondent is created; a failed insert leaves no row', async () => {
-    const { db, survey } = setUp()
+    const { db, survey } = await setUp()
     breakWrites(db, 'audit_log')
     await expect(createRespondent(db, survey, { username: 'alice' }, ACTOR)).rejects.toThrow(/audit_log is broken/)
     expect(db.select().from(respondents).all()).toEqual([])
@@ -58,7 +58,7 @@ describe('an admin change and its audit row commit together', () => {
   })
 
   it('respondent patch: audited once (update, disable, enable); if the audit row cannot be written nothing changes; a failed update leaves no row', async () => {
-    const { db, survey } = setUp()
+    const { db, survey } = await setUp()
     const created = await createRespondent(db, survey, { username: 'bob', name: 'Bob' }, ACTOR)
     const userId = Number(created.userId)
     db.delete(auditLog).run()
@@ -84,51 +84,51 @@ describe('an admin change and its audit row commit together', () => {
   })
 
   it('auth-token rotation: audited once; if the audit row cannot be written the old token stays', async () => {
-    const { db, survey } = setUp()
+    const { db, survey } = await setUp()
     const created = await createRespondent(db, survey, { username: 'carol' }, ACTOR)
     db.delete(auditLog).run()
 
     breakWrites(db, 'audit_log')
-    expect(() => rotateAuthToken(db, survey, Number(created.userId), ACTOR)).toThrow(/audit_log is broken/)
+    await expect(rotateAuthToken(db, survey, Number(created.userId), ACTOR)).rejects.toThrow(/audit_log is broken/)
     expect(db.select().from(respondents).get()!.authToken).toBe(created.authToken)
     db.run(sql`DROP TRIGGER broken_audit_log_insert`)
 
-    const rotated = rotateAuthToken(db, survey, Number(created.userId), ACTOR)
+    const rotated = await rotateAuthToken(db, survey, Number(created.userId), ACTOR)
     expect(rotated.authToken).not.toBe(created.authToken)
     expect(auditRows(db)).toEqual([expect.objectContaining({ action: 'respondent.rotate-auth-token', target: `study/${created.userId}` })])
   })
 
   it('delivery resend: audited once; if the audit row cannot be written the delivery stays failed; an unknown delivery leaves no row', async () => {
-    const { db, survey } = setUp()
+    const { db, survey } = await setUp()
     const event = db.insert(surveyEvents).values({ type: 'survey.respondent.created', surveyId: survey.id, userId: 1, payload: '{}' }).returning().get()
     db.insert(webhookDeliveries).values({ id: 'msg_resend', eventId: event.id, surveyId: survey.id, userId: 1, url: 'https://hooks.example.org/x', status: 'failed', attempts: 8, nextAttemptAt: new Date() }).run()
 
-    expect(() => resendDelivery(db, 'msg_unknown', ACTOR)).toThrow(/No webhook delivery/)
+    await expect(resendDelivery(db, 'msg_unknown', ACTOR)).rejects.toThrow(/No webhook delivery/)
     expect(auditRows(db)).toEqual([])
 
     breakWrites(db, 'audit_log')
-    expect(() => resendDelivery(db, 'msg_resend', ACTOR)).toThrow(/audit_log is broken/)
+    await expect(resendDelivery(db, 'msg_resend', ACTOR)).rejects.toThrow(/audit_log is broken/)
     expect(db.select().from(webhookDeliveries).get()).toMatchObject({ status: 'failed', attempts: 8 })
     db.run(sql`DROP TRIGGER broken_audit_log_insert`)
 
-    resendDelivery(db, 'msg_resend', ACTOR)
+    await resendDelivery(db, 'msg_resend', ACTOR)
     expect(db.select().from(webhookDeliveries).get()).toMatchObject({ status: 'pending', attempts: 0 })
     expect(auditRows(db)).toEqual([expect.objectContaining({ action: 'delivery.resend', target: 'msg_resend' })])
   })
 
-  it('survey create and update (admin API and CLI): audited once each; if the audit row cannot be written nothing is saved', () => {
-    const { db } = setUp()
+  it('survey create and update (admin API and CLI): audited once each; if the audit row cannot be written nothing is saved', async () => {
+    const { db } = await setUp()
     breakWrites(db, 'audit_log')
-    expect(() => saveSurveyAsAdmin(db, ACTOR, { slug: 'new', name: 'New', supportEmail: 'a@example.org' })).toThrow(/audit_log is broken/)
-    expect(findSurveyBySlug(db, 'new')).toBeUndefined()
-    expect(() => upsertSurveys(db, [{ slug: 'other', name: 'Other', supportEmail: 'a@example.org' }, { slug: 'study', name: 'Renamed' }], { audit: { actor: ACTOR, details: () => ({}) } })).toThrow(/audit_log is broken/)
-    expect(findSurveyBySlug(db, 'other')).toBeUndefined()
-    expect(findSurveyBySlug(db, 'study')!.name).toBe('Study')
+    await expect(saveSurveyAsAdmin(db, ACTOR, { slug: 'new', name: 'New', supportEmail: 'a@example.org' })).rejects.toThrow(/audit_log is broken/)
+    expect(await findSurveyBySlug(db, 'new')).toBeUndefined()
+    await expect(upsertSurveys(db, [{ slug: 'other', name: 'Other', supportEmail: 'a@example.org' }, { slug: 'study', name: 'Renamed' }], { audit: { actor: ACTOR, details: () => ({}) } })).rejects.toThrow(/audit_log is broken/)
+    expect(await findSurveyBySlug(db, 'other')).toBeUndefined()
+    expect((await findSurveyBySlug(db, 'study'))!.name).toBe('Study')
     db.run(sql`DROP TRIGGER broken_audit_log_insert`)
 
-    const created = saveSurveyAsAdmin(db, ACTOR, { slug: 'new', name: 'New', supportEmail: 'a@example.org', genUserKey: 'g'.repeat(40) })
+    const created = await saveSurveyAsAdmin(db, ACTOR, { slug: 'new', name: 'New', supportEmail: 'a@example.org', genUserKey: 'g'.repeat(40) })
     expect(created).toMatchObject({ slug: 'new', genUserKeySet: true })
-    saveSurveyAsAdmin(db, ACTOR, { name: 'Newer', webhookSecret: null }, { input: { slug: 'new', name: 'Newer', webhookSecret: null } })
+    await saveSurveyAsAdmin(db, ACTOR, { name: 'Newer', webhookSecret: null }, { input: { slug: 'new', name: 'Newer', webhookSecret: null } })
     expect(auditRows(db).map(row => [row.action, row.target, row.details])).toEqual([
       ['survey.create', 'new', { fields: ['slug', 'name', 'supportEmail'] }],
       ['survey.update', 'new', { fields: ['name'], secretsChanged: ['webhookSecret'] }],

@@ -44,7 +44,7 @@ const folders = { sqliteMigrations: join(root, 'drizzle'), postgresMigrations: j
 const fileDigest = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex')
 
 describe('db:copy', () => {
-  it('knows every table of the schema', () => {
+  it('knows every table of the schema', async () => {
     expect(uncopiedTables()).toEqual([])
   })
 
@@ -52,17 +52,17 @@ describe('db:copy', () => {
     it('copies every row, moves the sequences past the highest id, refuses a non-empty target and leaves the source as it was', async () => {
       const sqlitePath = join(mkdtempSync(join(tmpdir(), 'rg-copy-')), 'gateway.db')
       const { db, sqlite } = openDatabase(sqlitePath)
-      upsertSurveys(db, [{ slug: 'cohort', name: 'Cohort', supportEmail: 'team@example.org', state: 'active', allowGenUsers: true, genUserKey: 'k'.repeat(40), userCustomFields: true, feedbackEnabled: true, notifications: [{ type: 'survey.session.submitted', url: 'https://partner.example.org/hook' }], webhookSecret: `whsec_${randomBytes(32).toString('base64')}` }], { allowPrivateWebhooks: false })
-      const survey = findSurveyBySlug(db, 'cohort')!
+      await upsertSurveys(db, [{ slug: 'cohort', name: 'Cohort', supportEmail: 'team@example.org', state: 'active', allowGenUsers: true, genUserKey: 'k'.repeat(40), userCustomFields: true, feedbackEnabled: true, notifications: [{ type: 'survey.session.submitted', url: 'https://partner.example.org/hook' }], webhookSecret: `whsec_${randomBytes(32).toString('base64')}` }], { allowPrivateWebhooks: false })
+      const survey = (await findSurveyBySlug(db, 'cohort'))!
       const alice = await createOrUpdateFromPartner(db, survey, { username: 'alice', password: 'Correct-horse9', customFields: [{ name: 'arm', value: 'B', public: true }] })
       await createOrUpdateFromPartner(db, survey, { username: 'bob' })
-      const record = findRespondent(db, survey.id, 'alice')!
+      const record = (await findRespondent(db, survey.id, 'alice'))!
       await startRefreshSession(db, record.respondent.id)
       const session = await startOrResumeSession(db, survey, record)
       await submitRecall(db, survey, record, { sessionId: session.sessionId, meals: [{ name: 'Breakfast', time: '08:00', foods: [{ description: 'Porridge', amount: '1', unit: 'bowl' }] }] })
-      createAccessToken(db, { name: 'portal', scopes: ['surveys:read'], surveys: ['cohort'] })
+      await createAccessToken(db, { name: 'portal', scopes: ['surveys:read'], surveys: ['cohort'] })
       await createAdminAccount(db, { email: 'owner@example.org', name: 'Owner', role: 'owner' }, { password: 'a long console passphrase' })
-      audit(db, { tokenId: null, name: 'cli' }, 'survey.update', 'cohort')
+      await audit(db, { tokenId: null, name: 'cli' }, 'survey.update', 'cohort')
       sqlite.close()
       const before = fileDigest(sqlitePath)
 
@@ -109,7 +109,7 @@ describe('db:copy', () => {
     it('npm run cli -- db:copy --to … copies the database named by DATABASE_URL, and refuses a target that is not empty', async () => {
       const sqlitePath = join(mkdtempSync(join(tmpdir(), 'rg-copy-cli-')), 'gateway.db')
       const { db, sqlite } = openDatabase(sqlitePath)
-      upsertSurveys(db, { slug: 'cohort', name: 'Cohort', supportEmail: 'team@example.org', allowGenUsers: true })
+      await upsertSurveys(db, { slug: 'cohort', name: 'Cohort', supportEmail: 'team@example.org', allowGenUsers: true })
       sqlite.close()
       const target = await freshDatabase()
       const first = runCli(['db:copy', '--to', target], sqlitePath)

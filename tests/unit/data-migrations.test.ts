@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { openDatabase } from '#server/database'
 import { findSurveyBySlug, upsertSurveys } from '#server/services/surveys'
 import { insertRespondent } from '#server/services/respondents'
+import { runSqliteSteps } from '#server/database/steps'
 import { runCli } from '../support/cli'
 
 const NFD = 'Jose\u0301'
@@ -19,13 +20,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
  * A database as an earlier release left it: usernames stored as they came (NFD among them), and the
  * NFC step not yet recorded in `settings`.
  */
-function earlierDatabase(name: string, usernames: Record<string, string[]>) {
+async function earlierDatabase(name: string, usernames: Record<string, string[]>) {
   const path = join(dir, name)
   const { db, sqlite } = openDatabase(path)
-  upsertSurveys(db, Object.keys(usernames).map(slug => ({ slug, name: slug, supportEmail: 'a@example.org' })))
+  await upsertSurveys(db, Object.keys(usernames).map(slug => ({ slug, name: slug, supportEmail: 'a@example.org' })))
   for (const [slug, list] of Object.entries(usernames)) {
-    const survey = findSurveyBySlug(db, slug)!
-    db.transaction(tx => list.forEach(username => insertRespondent(tx, survey, { username })))
+    const survey = (await findSurveyBySlug(db, slug))!
+    db.transaction(tx => list.forEach(username => runSqliteSteps(tx, insertRespondent(tx, survey, { username }))))
   }
   sqlite.prepare(`DELETE FROM settings WHERE key LIKE 'data_migration:%'`).run()
   sqlite.close()
@@ -40,8 +41,8 @@ const usernamesOf = (path: string) => {
 }
 
 describe('start-up data step: usernames to NFC', () => {
-  it('normalises a stored NFD username to NFC when opening the database, once', () => {
-    const path = earlierDatabase('lone.db', { alpha: [NFD, 'plain', KELVIN], beta: [NFD] })
+  it('normalises a stored NFD username to NFC when opening the database, once', async () => {
+    const path = await earlierDatabase('lone.db', { alpha: [NFD, 'plain', KELVIN], beta: [NFD] })
     expect(usernamesOf(path)).toEqual([
       { slug: 'alpha', userId: 1, username: NFC },
       { slug: 'alpha', userId: 2, username: 'plain' },
@@ -56,8 +57,8 @@ describe('start-up data step: usernames to NFC', () => {
     expect(usernamesOf(path).at(-1)!.username).toBe(NFD)
   })
 
-  it('leaves a colliding NFD/NFC pair of one survey as it is, and the CLI lists it', () => {
-    const path = earlierDatabase('pair.db', { alpha: [NFD, NFC, 'Kelvin', KELVIN], beta: [NFD] })
+  it('leaves a colliding NFD/NFC pair of one survey as it is, and the CLI lists it', async () => {
+    const path = await earlierDatabase('pair.db', { alpha: [NFD, NFC, 'Kelvin', KELVIN], beta: [NFD] })
     expect(usernamesOf(path)).toEqual([
       { slug: 'alpha', userId: 1, username: NFD },
       { slug: 'alpha', userId: 2, username: NFC },
@@ -79,8 +80,8 @@ describe('start-up data step: usernames to NFC', () => {
     expect(table.stdout).toContain('2 username(s)')
   }, CLI_TIMEOUT)
 
-  it('the CLI says so when nothing collides', () => {
-    const path = earlierDatabase('none.db', { alpha: [NFD] })
+  it('the CLI says so when nothing collides', async () => {
+    const path = await earlierDatabase('none.db', { alpha: [NFD] })
     const listed = runCli(['respondents:username-collisions'], path)
     expect(listed.status, listed.stderr).toBe(0)
     expect(listed.stdout).toContain('No usernames collide')

@@ -82,11 +82,11 @@ describe('the password-hashing queue', () => {
 describe('sign-in spends a hash only where one is needed', () => {
   it('a survey that does not exist or has no password sign-in costs no hash; an unknown username does', async () => {
     const { db } = openDatabase(':memory:')
-    upsertSurveys(db, [
+    await upsertSurveys(db, [
       { slug: 'cohort', name: 'Cohort', supportEmail: 'team@example.org', state: 'active', allowGenUsers: true, genUserKey: 'k'.repeat(40) },
       { slug: 'links', name: 'Links', supportEmail: 'team@example.org', state: 'active', allowGenUsers: true, genUserKey: 'l'.repeat(40), authModes: ['token'] },
     ])
-    await createOrUpdateFromPartner(db, findSurveyBySlug(db, 'cohort')!, { username: 'alice', password: 'Correct-horse9' })
+    await createOrUpdateFromPartner(db, (await findSurveyBySlug(db, 'cohort'))!, { username: 'alice', password: 'Correct-horse9' })
     await verifyPassword(null, 'warm the decoy hash')
 
     // The queue is full (one running, one waiting): anything that needs a hash now is refused with 503.

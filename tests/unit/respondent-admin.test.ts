@@ -15,13 +15,13 @@ describe('admin respondent list', () => {
     const sqlite = new Database(':memory:', { verbose: statement => statements.push(String(statement)) })
     const db = drizzle(sqlite, { schema }) as unknown as Db
     migrate(db, { migrationsFolder: migrationsFolder() })
-    upsertSurveys(db, { slug: 'cohort', name: 'Cohort', supportEmail: 'team@example.org', allowGenUsers: true, genUserKey: 'k'.repeat(40), userCustomFields: true })
-    const survey = findSurveyBySlug(db, 'cohort')!
+    await upsertSurveys(db, { slug: 'cohort', name: 'Cohort', supportEmail: 'team@example.org', allowGenUsers: true, genUserKey: 'k'.repeat(40), userCustomFields: true })
+    const survey = (await findSurveyBySlug(db, 'cohort'))!
     for (let i = 0; i < 30; i++)
       await createOrUpdateFromPartner(db, survey, { username: `person${i}`, customFields: [{ name: 'arm', value: i % 2 ? 'A' : 'B', public: true }, { name: 'site', value: `s${i}` }] })
 
     statements.length = 0
-    const page = listRespondents(db, survey, { page: 1, limit: 50 })
+    const page = await listRespondents(db, survey, { page: 1, limit: 50 })
     expect(page.total).toBe(30)
     expect(page.items[7]!.customFields).toEqual([{ name: 'arm', value: 'A', public: true }, { name: 'site', value: 's7', public: false }])
     expect(statements.length).toBeLessThanOrEqual(3)

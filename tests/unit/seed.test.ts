@@ -7,17 +7,17 @@ import { seedDemoSurveys } from '#server/services/seed'
 import { findSurveyBySlug, isOpenAccess, listSurveys } from '#server/services/surveys'
 
 describe('first-start seeding', () => {
-  it('seeds demo and partner once, even from two connections (processes) on one file', () => {
+  it('seeds demo and partner once, even from two connections (processes) on one file', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'gateway-seed-')), 'gateway.db')
     const first = openDatabase(path)
     const second = openDatabase(path)
-    const results = [seedDemoSurveys(first.db), seedDemoSurveys(second.db), seedDemoSurveys(first.db)]
+    const results = [await seedDemoSurveys(first.db), await seedDemoSurveys(second.db), await seedDemoSurveys(first.db)]
     const seeded = results.filter(Boolean)
     expect(seeded).toHaveLength(1)
-    const partner = findSurveyBySlug(second.db, 'partner')!
+    const partner = (await findSurveyBySlug(second.db, 'partner'))!
     expect(partner.genUserKey).toBe(seeded[0]!.partnerSecret)
-    expect(isOpenAccess(findSurveyBySlug(second.db, 'demo')!)).toBe(true)
-    expect(listSurveys(second.db)).toHaveLength(2)
+    expect(isOpenAccess((await findSurveyBySlug(second.db, 'demo'))!)).toBe(true)
+    expect(await listSurveys(second.db)).toHaveLength(2)
     first.sqlite.close()
     second.sqlite.close()
   })

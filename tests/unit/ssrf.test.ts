@@ -33,29 +33,29 @@ const spellings = ([v4, hex]: [string, string]) => [
 const PUBLIC_V4: [string, string] = ['93.184.216.34', '5db8:d822']
 
 describe('isPrivateAddress', () => {
-  it('refuses every IPv6 spelling of a private IPv4 address', () => {
+  it('refuses every IPv6 spelling of a private IPv4 address', async () => {
     for (const pair of PRIVATE_V4) {
       expect(isPrivateAddress(pair[0]), pair[0]).toBe(true)
       for (const address of spellings(pair)) expect(isPrivateAddress(address), address).toBe(true)
     }
   })
 
-  it('allows a public IPv4 address written inside 6to4, NAT64 or as mapped IPv6', () => {
+  it('allows a public IPv4 address written inside 6to4, NAT64 or as mapped IPv6', async () => {
     expect(isPrivateAddress(PUBLIC_V4[0])).toBe(false)
     for (const address of spellings(PUBLIC_V4)) expect(isPrivateAddress(address), address).toBe(false)
   })
 
-  it('refuses the local-use NAT64 prefix where it does not hold a readable IPv4 address, and Teredo', () => {
+  it('refuses the local-use NAT64 prefix where it does not hold a readable IPv4 address, and Teredo', async () => {
     for (const address of ['64:ff9b:1:5db8:d8:2200::', '64:ff9b:1:ffff::5db8:d822', '2001:0:4136:e378:8000:63bf:3fff:fdd2', '2001::1'])
       expect(isPrivateAddress(address), address).toBe(true)
   })
 
-  it('refuses IPv6 loopback, unspecified, unique-local, link-local, site-local, multicast and documentation addresses', () => {
+  it('refuses IPv6 loopback, unspecified, unique-local, link-local, site-local, multicast and documentation addresses', async () => {
     for (const address of ['::1', '::', '0:0:0:0:0:0:0:1', 'fd12:3456::1', 'fe80::1', 'fe80::1%eth0', 'fec0::1', 'ff02::1', '2001:db8::1', '3fff::1', '[::1]'])
       expect(isPrivateAddress(address), address).toBe(true)
   })
 
-  it('allows public IPv6 addresses and counts anything else as private', () => {
+  it('allows public IPv6 addresses and counts anything else as private', async () => {
     for (const address of ['2606:4700:4700::1111', '2a00:1450:4009:81f::200e', '2001:4860:4860::8888'])
       expect(isPrivateAddress(address), address).toBe(false)
     for (const address of ['', 'localhost', '1.2.3', '::ffff:1.2.3.4.5', 'fe80::1::2'])
@@ -78,15 +78,15 @@ const LOCAL_NAMES = [
 ]
 
 describe('obviouslyPrivateHost (save time, no DNS)', () => {
-  it('refuses every spelling of a private IP literal', () => {
+  it('refuses every spelling of a private IP literal', async () => {
     for (const host of PRIVATE_LITERAL_HOSTS) for (const url of urlsOf(host)) expect(obviouslyPrivateHost(url), url).toBe(true)
   })
 
-  it('refuses local names with or without the trailing dot', () => {
+  it('refuses local names with or without the trailing dot', async () => {
     for (const host of LOCAL_NAMES) for (const url of urlsOf(host)) expect(obviouslyPrivateHost(url), url).toBe(true)
   })
 
-  it('allows public names and public addresses, also embedded in 6to4 or NAT64', () => {
+  it('allows public names and public addresses, also embedded in 6to4 or NAT64', async () => {
     for (const host of ['partner.example.org', 'partner.example.org.', 'localhost.example.org', 'internal.example.org', '93.184.216.34', '[2606:4700:4700::1111]', '[2002:5db8:d822::1]', '[64:ff9b::93.184.216.34]', '[::ffff:93.184.216.34]'])
       for (const url of urlsOf(host)) expect(obviouslyPrivateHost(url), url).toBe(false)
   })

@@ -8,7 +8,7 @@ import { users } from '#server/database/schema'
 import { writeTransaction } from '#server/database/write-batch'
 
 const folders: string[] = []
-afterEach(() => {
+afterEach(async () => {
   for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true })
 })
 

@@ -3,9 +3,9 @@ import { revokeRefreshToken } from '#server/services/auth'
 import { assertSameOrigin } from '#server/http/same-origin'
 import { clearRefreshCookie, readRefreshCookie } from '#server/http/session'
 
-export default defineEventHandler((event) => {
+export default defineEventHandler(async (event) => {
   assertSameOrigin(event)
-  revokeRefreshToken(useDb(), readRefreshCookie(event))
+  await revokeRefreshToken(useDb(), readRefreshCookie(event))
   clearRefreshCookie(event)
   return { ok: true }
 })

@@ -9,7 +9,7 @@ export default defineEventHandler(async (event) => {
   try {
     const { record, survey, refresh } = await rotateRefreshToken(useDb(), readRefreshCookie(event))
     setRefreshCookie(event, refresh)
-    return { accessToken: await issueAccessToken(useAuthSecret(), record.respondent, survey) }
+    return { accessToken: await issueAccessToken(await useAuthSecret(), record.respondent, survey) }
   }
   catch (error) {
     if (error instanceof AppError && error.statusCode === 401) clearRefreshCookie(event)

@@ -7,13 +7,13 @@ import { defineRouteSchemas, readValidatedQuery } from '#server/utils/request'
 
 export const schemas = defineRouteSchemas({ query: deliveryListQuerySchema })
 
-/** Webhook deliveries with every attempt (`?survey=&status=&limit=`). */
+/** Webhook deliveries with every attempt (`?survey=&status=&limit=`), of the surveys the caller may see. */
 export default defineEventHandler(async (event) => {
   const { principal } = await requireAdmin(event, 'deliveries:read')
   const query = readValidatedQuery(event, schemas.query)
   const db = useDb()
   const surveyIds = query.survey
-    ? [adminSurvey(event, query.survey).id]
-    : principal.surveys && listSurveys(db).filter(adminMaySee(event)).map(survey => survey.id)
-  return listDeliveries(db, { surveyIds: surveyIds ?? undefined, status: query.status, limit: query.limit })
+    ? [(await adminSurvey(event, query.survey)).id]
+    : principal.surveys && (await listSurveys(db)).filter(adminMaySee(event)).map(survey => survey.id)
+  return await listDeliveries(db, { surveyIds: surveyIds ?? undefined, status: query.status, limit: query.limit })
 })

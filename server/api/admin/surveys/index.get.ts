@@ -4,5 +4,5 @@ import { adminMaySee, requireAdmin } from '#server/http/admin'
 
 export default defineEventHandler(async (event) => {
   await requireAdmin(event, 'surveys:read')
-  return listSurveys(useDb()).filter(adminMaySee(event)).map(adminSurveyView)
+  return (await listSurveys(useDb())).filter(adminMaySee(event)).map(adminSurveyView)
 })

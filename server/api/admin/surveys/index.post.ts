@@ -14,8 +14,8 @@ export default defineEventHandler(async (event) => {
   requireEverySurvey(event, 'create surveys')
   const body = await readCheckedJson(event, schemas.body, 'The survey is not valid.')
   const db = useDb()
-  if (findSurveyBySlug(db, body.slug)) throw conflict('A survey with this slug already exists (slugs ignore case).', { slug: { msg: 'is already taken' } })
-  const created = saveSurveyAsAdmin(db, actor, body, { allowPrivateWebhooks: webhooksAllowPrivate() })
+  if (await findSurveyBySlug(db, body.slug)) throw conflict('A survey with this slug already exists (slugs ignore case).', { slug: { msg: 'is already taken' } })
+  const created = await saveSurveyAsAdmin(db, actor, body, { allowPrivateWebhooks: webhooksAllowPrivate() })
   setResponseStatus(event, 201)
   return created
 })

@@ -3,6 +3,6 @@ import { requireSurvey, surveyAvailability } from '#server/services/surveys'
 import { routerParam } from '#server/utils/request'
 
 /** Public: whether the survey takes respondents now, and if not why (for the login page). */
-export default defineEventHandler((event) => {
-  return surveyAvailability(requireSurvey(useDb(), routerParam(event, 'slug')))
+export default defineEventHandler(async (event) => {
+  return surveyAvailability(await requireSurvey(useDb(), routerParam(event, 'slug')))
 })

@@ -14,12 +14,12 @@ export default defineEventHandler(async (event) => {
   // A malformed token is answered with what is wrong with it as the message, as partners have always read it.
   const { token } = await readValidatedJson(event, schemas.body, MAX_JSON_BODY_BYTES, errors => errors.token?.msg)
   const db = useDb()
-  const survey = requireSurvey(db, routerParam(event, 'slug'))
+  const survey = await requireSurvey(db, routerParam(event, 'slug'))
   if (!survey.allowGenUsers || !survey.genUserKey) throw forbidden('This survey does not accept partner-created respondents.')
   const { payload, jtiExpiresAt } = await verifyPartnerToken(token, survey, { publicOrigin: configuredOrigin() })
   assertSurveyActive(survey)
   const claims = schemas.claims.safeParse(payload)
   if (!claims.success) throw validationError(claims.error, 'The token\'s claims are not valid.')
   const jti = jtiExpiresAt ? { value: payload.jti as string, expiresAt: jtiExpiresAt } : undefined
-  return createOrUpdateFromPartner(db, survey, claims.data, { jti })
+  return await createOrUpdateFromPartner(db, survey, claims.data, { jti })
 })

@@ -10,6 +10,6 @@ export const schemas = defineRouteSchemas({ body: generateUserBodySchema })
 export default defineEventHandler(async (event) => {
   const { captcha } = await readValidatedJson(event, schemas.body)
   const db = useDb()
-  const survey = requireSurvey(db, routerParam(event, 'slug'))
-  return registerRespondent(db, survey, captcha, registrationContext(event))
+  const survey = await requireSurvey(db, routerParam(event, 'slug'))
+  return await registerRespondent(db, survey, captcha, registrationContext(event))
 })

@@ -5,5 +5,5 @@ import { requireRespondent } from '#server/http/session'
 
 export default defineEventHandler(async (event) => {
   const { record, survey } = await requireRespondent(event, routerParam(event, 'slug'))
-  return cancelSession(useDb(), survey, record)
+  return await cancelSession(useDb(), survey, record)
 })

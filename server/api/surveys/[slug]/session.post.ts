@@ -6,5 +6,5 @@ import { requireRespondent } from '#server/http/session'
 /** Starts the respondent's recall, or resumes the one in progress. */
 export default defineEventHandler(async (event) => {
   const { record, survey } = await requireRespondent(event, routerParam(event, 'slug'))
-  return startOrResumeSession(useDb(), survey, record)
+  return await startOrResumeSession(useDb(), survey, record)
 })

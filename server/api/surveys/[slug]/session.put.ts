@@ -10,5 +10,5 @@ export const schemas = defineRouteSchemas({ body: sessionSaveSchema })
 export default defineEventHandler(async (event) => {
   const { record, survey } = await requireRespondent(event, routerParam(event, 'slug'))
   const { data } = await readValidatedJson(event, schemas.body, MAX_SESSION_DATA_BYTES)
-  return saveSession(useDb(), survey, record, data)
+  return await saveSession(useDb(), survey, record, data)
 })

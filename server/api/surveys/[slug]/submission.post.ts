@@ -10,5 +10,5 @@ export const schemas = defineRouteSchemas({ body: submissionRequestSchema })
 export default defineEventHandler(async (event) => {
   const { record, survey } = await requireRespondent(event, routerParam(event, 'slug'))
   const request = await readValidatedJson(event, schemas.body)
-  return submitRecall(useDb(), survey, record, request)
+  return await submitRecall(useDb(), survey, record, request)
 })

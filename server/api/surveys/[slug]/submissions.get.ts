@@ -8,5 +8,5 @@ import { requireRespondent } from '#server/http/session'
 export default defineEventHandler(async (event) => {
   const { record, survey } = await requireRespondent(event, routerParam(event, 'slug'))
   if (!survey.feedbackEnabled) throw forbidden('Feedback is not available for this survey.')
-  return respondentSubmissions(useDb(), survey, record.user.id)
+  return await respondentSubmissions(useDb(), survey, record.user.id)
 })

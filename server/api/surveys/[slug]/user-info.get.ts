@@ -13,9 +13,9 @@ export default defineEventHandler(async (event) => {
     username: record.respondent.username,
     name: survey.userPersonalIdentifiers ? record.user.name : null,
     customFields: survey.userCustomFields
-      ? customFieldsOf(db, record.user.id).filter(field => field.public).map(({ name, value }) => ({ name, value }))
+      ? (await customFieldsOf(db, record.user.id)).filter(field => field.public).map(({ name, value }) => ({ name, value }))
       : [],
-    submissions: submissionStatus(db, survey, record.user.id),
-    recallInProgress: Boolean(activeSession(db, survey, record.user.id)),
+    submissions: await submissionStatus(db, survey, record.user.id),
+    recallInProgress: Boolean(await activeSession(db, survey, record.user.id)),
   }
 })

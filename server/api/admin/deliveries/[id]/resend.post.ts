@@ -6,7 +6,7 @@ import { routerParam } from '#server/utils/request'
 export default defineEventHandler(async (event) => {
   const { actor } = await requireAdmin(event, 'deliveries:write')
   const id = routerParam(event, 'id')
-  resendDelivery(useDb(), id, actor, adminMaySee(event))
+  await resendDelivery(useDb(), id, actor, adminMaySee(event))
   setResponseStatus(event, 202)
   return { id, status: 'pending' as const }
 })

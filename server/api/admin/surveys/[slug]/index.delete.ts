@@ -9,8 +9,8 @@ export const schemas = defineRouteSchemas({ query: surveyDeleteQuerySchema })
 /** Deletes a survey; refused (409) while it has respondents unless `?force=true`. */
 export default defineEventHandler(async (event) => {
   const { actor } = await requireAdmin(event, 'surveys:write')
-  const survey = adminSurvey(event)
+  const survey = await adminSurvey(event)
   const { force } = readValidatedQuery(event, schemas.query)
-  const removed = deleteSurvey(useDb(), survey, force, actor)
+  const removed = await deleteSurvey(useDb(), survey, force, actor)
   return { deleted: survey.slug, respondentsRemoved: removed }
 })

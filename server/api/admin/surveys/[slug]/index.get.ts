@@ -3,5 +3,5 @@ import { adminSurvey, requireAdmin } from '#server/http/admin'
 
 export default defineEventHandler(async (event) => {
   await requireAdmin(event, 'surveys:read')
-  return adminSurveyView(adminSurvey(event))
+  return adminSurveyView(await adminSurvey(event))
 })

@@ -10,7 +10,7 @@ export const schemas = defineRouteSchemas({ body: surveyUpdateSchema })
 /** Updates the fields given; the others keep their value. The slug in the path names the survey. */
 export default defineEventHandler(async (event) => {
   const { actor } = await requireAdmin(event, 'surveys:write')
-  const existing = adminSurvey(event)
+  const existing = await adminSurvey(event)
   const body = await readCheckedJson(event, schemas.body, 'The survey is not valid.')
   return saveSurveyAsAdmin(useDb(), actor, body, { input: { ...body, slug: existing.slug }, allowPrivateWebhooks: webhooksAllowPrivate() })
 })

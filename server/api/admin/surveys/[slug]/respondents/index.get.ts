@@ -9,6 +9,6 @@ export const schemas = defineRouteSchemas({ query: respondentListQuerySchema })
 /** Respondents of the survey, a page at a time (`?page=&limit=`), optionally filtered by `?username=` (substring). */
 export default defineEventHandler(async (event) => {
   await requireAdmin(event, 'respondents:read')
-  const survey = adminSurvey(event)
-  return listRespondents(useDb(), survey, readValidatedQuery(event, schemas.query))
+  const survey = await adminSurvey(event)
+  return await listRespondents(useDb(), survey, readValidatedQuery(event, schemas.query))
 })

@@ -8,7 +8,7 @@ export const schemas = defineRouteSchemas({ body: adminRespondentCreateSchema })
 
 export default defineEventHandler(async (event) => {
   const { actor } = await requireAdmin(event, 'respondents:write')
-  const survey = adminSurvey(event)
+  const survey = await adminSurvey(event)
   const input = await readValidatedJson(event, schemas.body)
   const created = await createRespondent(useDb(), survey, input, actor)
   setResponseStatus(event, 201)

@@ -5,5 +5,5 @@ import { adminSurvey, requireAdmin, userIdParam } from '#server/http/admin'
 /** Rotates the respondent's auth token: links sent before stop working. */
 export default defineEventHandler(async (event) => {
   const { actor } = await requireAdmin(event, 'respondents:write')
-  return rotateAuthToken(useDb(), adminSurvey(event), userIdParam(event), actor)
+  return await rotateAuthToken(useDb(), await adminSurvey(event), userIdParam(event), actor)
 })

@@ -4,5 +4,5 @@ import { adminSurvey, requireAdmin, userIdParam } from '#server/http/admin'
 
 export default defineEventHandler(async (event) => {
   await requireAdmin(event, 'respondents:read')
-  return getRespondent(useDb(), adminSurvey(event), userIdParam(event))
+  return await getRespondent(useDb(), await adminSurvey(event), userIdParam(event))
 })

@@ -9,8 +9,8 @@ export const schemas = defineRouteSchemas({ body: adminRespondentUpdateSchema })
 /** Updates a respondent: name, custom fields, redirect URL, password, or `disabled` to disable/enable the account. */
 export default defineEventHandler(async (event) => {
   const { actor } = await requireAdmin(event, 'respondents:write')
-  const survey = adminSurvey(event)
+  const survey = await adminSurvey(event)
   const userId = userIdParam(event)
   const input = await readValidatedJson(event, schemas.body)
-  return updateRespondent(useDb(), survey, userId, input, actor)
+  return await updateRespondent(useDb(), survey, userId, input, actor)
 })

@@ -1,0 +1,49 @@
+import { randomBytes } from 'node:crypto'
+import pg from 'pg'
+import * as sqliteSchema from '#server/database/schema'
+import * as postgresSchema from '#server/database/schema.postgres'
+
+/**
+ * The engine this test file runs on: SQLite, or PostgreSQL in the `api-postgres` project (vitest.config.ts
+ * sets TEST_DB_ENGINE there, when TEST_POSTGRES_URL names a PostgreSQL server to create databases on).
+ */
+export const testEngine: 'sqlite' | 'postgres' = process.env.TEST_DB_ENGINE === 'postgres' ? 'postgres' : 'sqlite'
+
+/** The tables of that engine, for tests that read or change rows themselves (the same names and row types on both). */
+export const schema = (testEngine === 'postgres' ? postgresSchema : sqliteSchema) as unknown as typeof sqliteSchema
+
+/** The PostgreSQL server the suite creates its databases on (TEST_POSTGRES_URL). */
+export function testPostgresUrl(): string {
+  const url = process.env.TEST_POSTGRES_URL
+  if (!url) throw new Error('TEST_POSTGRES_URL is not set: it names the PostgreSQL server the PostgreSQL tests create their databases on')
+  return url
+}
+
+/** The same server and credentials, another database. */
+export function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url)
+  parsed.pathname = `/${database}`
+  return parsed.toString()
+}
+
+async function onServer<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: testPostgresUrl() })
+  await client.connect()
+  try {
+    return await work(client)
+  }
+  finally {
+    await client.end()
+  }
+}
+
+/** A fresh, empty PostgreSQL database of this test file's own; `drop` removes it (and ends its connections). */
+export async function createTestDatabase(): Promise<{ name: string, url: string, drop: () => Promise<void> }> {
+  const name = `gateway_test_${process.pid}_${randomBytes(6).toString('hex')}`
+  await onServer(client => client.query(`CREATE DATABASE ${name}`))
+  return {
+    name,
+    url: withDatabase(testPostgresUrl(), name),
+    drop: () => onServer(client => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+  }
+}
