@@ -23,9 +23,8 @@ const postgresApiTests = [
   'recall', 'security-headers', 'survey-languages', 'usernames', 'webhooks', 'multi-server', 'admin-console', 'survey-limited-tokens',
 ].map(name => `tests/api/${name}.test.ts`)
 
+// Without it, tests/support/summary-reporter.ts says once that the PostgreSQL run was skipped.
 const postgresUrl = process.env.TEST_POSTGRES_URL
-if (!postgresUrl && !process.env.VITEST_WORKER_ID)
-  console.log('PostgreSQL run skipped: set TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres to run the API tests on PostgreSQL too.')
 
 export default defineConfig({
   resolve: { alias },

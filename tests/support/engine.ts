@@ -44,6 +44,18 @@ export async function createTestDatabase(): Promise<{ name: string, url: string,
   return {
     name,
     url: withDatabase(testPostgresUrl(), name),
-    drop: () => onServer(client => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+    drop: async () => {
+      // A connection still closing can make one attempt fail ("being accessed by other users"): try again.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await onServer(client => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))
+          return
+        }
+        catch (error) {
+          if (attempt >= 5) throw error
+          await new Promise(resolve => setTimeout(resolve, 200 * attempt))
+        }
+      }
+    },
   }
 }

@@ -13,6 +13,8 @@ export default class SummaryReporter implements Reporter {
       }
       if (module.state() === 'failed' && module.children.size === 0) counts.failed++
     }
+    if (!process.env.TEST_POSTGRES_URL)
+      console.log('\nPostgreSQL run skipped: set TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres to run the API tests on PostgreSQL too.')
     console.log(`\ntests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`)
   }
 }
