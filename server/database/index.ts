@@ -60,7 +60,32 @@ export function openDatabase(path: string, options: { migrationsFolder?: string 
   const db = drizzle(sqlite, { schema })
   migrateWithRetry(db, options.migrationsFolder ?? migrationsFolder())
   runDataMigrations(sqlite)
+  reuseStatements(sqlite)
   return { db, sqlite, path }
+}
+
+const MAX_REUSED_STATEMENTS = 500
+
+/**
+ * drizzle compiles a new SQLite statement for every query it runs, and the services build their queries
+ * per call (one copy for both engines), so the same SQL text is compiled again and again: compiled
+ * statements are kept by their text (values are bound separately) and handed out again. drizzle switches
+ * a statement to raw rows when it wants them, so one handed out again is first set back to row objects.
+ */
+function reuseStatements(sqlite: Database.Database) {
+  const compile = sqlite.prepare.bind(sqlite)
+  const statements = new Map<string, Database.Statement>()
+  sqlite.prepare = ((source: string) => {
+    let statement = statements.get(source)
+    if (statement) {
+      if (statement.reader) statement.raw(false)
+      return statement
+    }
+    statement = compile(source)
+    if (statements.size >= MAX_REUSED_STATEMENTS) statements.delete(statements.keys().next().value!)
+    statements.set(source, statement)
+    return statement
+  }) as Database.Database['prepare']
 }
 
 /**

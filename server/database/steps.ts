@@ -1,4 +1,5 @@
 import type { SQL } from 'drizzle-orm'
+import { prepared } from './prepared'
 
 /**
  * A statement a service wants run: its rows (`rows`, `first`), or only its effect (`exec`), or a piece
@@ -8,6 +9,7 @@ export type Op
   = | { kind: 'rows', query: unknown }
     | { kind: 'run', query: unknown }
     | { kind: 'sql', sqlite?: SQL, postgres?: SQL }
+    | { kind: 'prepared', name: string, build: (db: never) => unknown, values: Record<string, unknown>, result: 'rows' | 'run' }
 
 /**
  * A sequence of statements, written once for both engines as a generator: `yield*` hands each statement
@@ -38,7 +40,32 @@ export function* engineSql(variants: { sqlite?: SQL, postgres?: SQL }): Steps<vo
   yield { kind: 'sql', ...variants }
 }
 
+/**
+ * A hot-path statement written with `sql.placeholder(…)` where its values go: built and compiled once
+ * per connection (SQLite) or prepared once per connection under its name (PostgreSQL), then run with
+ * `values`. Building a query costs more than running it on SQLite; `name` must be unique to the query.
+ */
+export function* preparedRows<Handle, T>(
+  name: string,
+  build: (db: Handle) => PromiseLike<T[]>,
+  values: Record<string, unknown>,
+): Steps<T[]> {
+  return (yield { kind: 'prepared', name, build: build as (db: never) => unknown, values, result: 'rows' }) as T[]
+}
+
+/** The first row of `preparedRows`. */
+export function* preparedFirst<Handle, T>(
+  name: string,
+  build: (db: Handle) => PromiseLike<T[]>,
+  values: Record<string, unknown>,
+): Steps<T | undefined> {
+  return (yield* preparedRows(name, build, values))[0]
+}
+
 interface SyncQuery { all(): unknown[], run(): unknown }
+interface SyncPrepared { all(values: Record<string, unknown>): unknown[], run(values: Record<string, unknown>): unknown }
+interface Preparable<Prepared> { prepare(name?: string): Prepared }
+interface AsyncPrepared { execute(values: Record<string, unknown>): PromiseLike<unknown> }
 interface SqliteHandle { run(query: SQL): unknown }
 interface PostgresHandle { execute(query: SQL): PromiseLike<unknown> }
 
@@ -51,6 +78,10 @@ export function runSqliteSteps<T>(db: unknown, steps: Steps<T>): T {
     try {
       if (op.kind === 'rows') result = (op.query as SyncQuery).all()
       else if (op.kind === 'run') result = (op.query as SyncQuery).run()
+      else if (op.kind === 'prepared') {
+        const statement = prepared(db as object, op.name, () => (op.build(db as never) as Preparable<SyncPrepared>).prepare())
+        result = op.result === 'rows' ? statement.all(op.values) : statement.run(op.values)
+      }
       else if (op.sqlite) result = (db as SqliteHandle).run(op.sqlite)
     }
     catch (error) {
@@ -70,6 +101,7 @@ export async function runPostgresSteps<T>(db: unknown, steps: Steps<T>): Promise
     let result: unknown
     try {
       if (op.kind === 'sql') result = op.postgres ? await (db as PostgresHandle).execute(op.postgres) : undefined
+      else if (op.kind === 'prepared') result = await (op.build(db as never) as Preparable<AsyncPrepared>).prepare(op.name).execute(op.values)
       else result = await (op.query as PromiseLike<unknown>)
     }
     catch (error) {

@@ -6,7 +6,7 @@ import type { AdminRole } from '#server/services/admin-accounts'
 import { adminSessionFromToken } from '#server/services/admin-sessions'
 import type { Actor } from '#server/services/audit'
 import { rateLimitHit } from '#server/services/rate-limit'
-import { requireSurvey } from '#server/services/surveys'
+import { findSurveyBySlug } from '#server/services/surveys'
 import { badRequest, forbidden, notFound, tooManyRequests, unauthorized } from '#server/utils/errors'
 import { routerParam } from '#server/utils/request'
 import { safeEqual } from '#server/utils/tokens'
@@ -105,8 +105,8 @@ function principalOf(event: H3Event): AdminPrincipal {
  * when the principal is limited to other surveys: a survey outside its list does not exist for it.
  */
 export async function adminSurvey(event: H3Event, slug = routerParam(event, 'slug')): Promise<SurveyRow> {
-  const survey = await requireSurvey(useDb(), slug)
-  if (!mayAccessSurvey(principalOf(event), survey)) throw notFound('Survey not found.')
+  const survey = await findSurveyBySlug(useDb(), slug)
+  if (!survey || !mayAccessSurvey(principalOf(event), survey)) throw notFound('Survey not found.')
   return survey
 }
 

@@ -5,7 +5,7 @@ import { captchaEnabled, verifyCaptcha, type CaptchaConfig } from '#server/utils
 import { verifyPassword } from '#server/utils/passwords'
 import { knownLimitedFor, rateLimitGiveBack, rateLimitHit, rateLimitReset, type RateLimitRule } from './rate-limit'
 import { findRespondent, findRespondentByAuthToken, type RespondentRecord } from './respondents'
-import { findSurveyById, findSurveyBySlug } from './surveys'
+import { cachedSurveyById, cachedSurveyBySlug } from './surveys'
 
 export const LOGIN_FAILED_MESSAGE = 'The sign-in details are not correct, or this account cannot sign in.'
 
@@ -70,7 +70,7 @@ export async function loginWithPassword(
   input: { survey: string, username: string, password: string, captcha?: string | null },
   context: LoginContext,
 ): Promise<LoginOutcome> {
-  const survey = await findSurveyBySlug(db, input.survey)
+  const survey = await cachedSurveyBySlug(db, input.survey)
   if (!survey) {
     // Which surveys exist is public: no hash is spent to hide it. The attempt still counts for the address.
     await takeFailureBudgets(db, [[addressKey(context.ip), context.addressRateLimit]])
@@ -103,7 +103,7 @@ export async function loginWithToken(
   context: LoginContext,
 ): Promise<LoginOutcome> {
   const record = await findRespondentByAuthToken(db, input.token)
-  const survey = record && await findSurveyById(db, record.respondent.surveyId)
+  const survey = record && await cachedSurveyById(db, record.respondent.surveyId)
   if (!record || !survey || record.user.disabled) {
     await takeFailureBudgets(db, [[`login:token:${context.ip}`, context.rateLimit]])
     throw unauthorized(LOGIN_FAILED_MESSAGE)

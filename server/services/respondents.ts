@@ -1,7 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm'
 import { read, tables, write, type Db, type Tx } from '#server/database'
 import type { RespondentRow, SurveyRow, UserRow } from '#server/database/schema'
-import { exec, first, rows, type Steps } from '#server/database/steps'
+import { exec, first, preparedFirst, rows, type Steps } from '#server/database/steps'
 import type { CreateUserClaims, CreateUserResponse, CustomFieldInput } from '#shared/schemas/respondent'
 import { forbidden } from '#server/utils/errors'
 import { hashPassword } from '#server/utils/passwords'
@@ -17,18 +17,22 @@ function respondentWithUser(db: Db | Tx) {
 }
 
 export function* respondentIn(db: Db | Tx, surveyId: number, username: string): Steps<RespondentRecord | undefined> {
-  const { respondents } = tables(db)
-  return yield* first(respondentWithUser(db).where(and(eq(respondents.surveyId, surveyId), eq(respondents.username, username))))
+  return yield* preparedFirst('respondentBySurveyAndUsername', (db: Db | Tx) => respondentWithUser(db).where(and(
+    eq(tables(db).respondents.surveyId, sql.placeholder('surveyId')),
+    eq(tables(db).respondents.username, sql.placeholder('username')),
+  )), { surveyId, username })
 }
 
 export const findRespondent = (db: Db, surveyId: number, username: string) => read(db, db => respondentIn(db, surveyId, username))
 
 export function findRespondentByAuthToken(db: Db, authToken: string): Promise<RespondentRecord | undefined> {
-  return read(db, db => first(respondentWithUser(db).where(eq(tables(db).respondents.authToken, authToken))))
+  return read(db, () => preparedFirst('respondentByAuthToken', (db: Db) =>
+    respondentWithUser(db).where(eq(tables(db).respondents.authToken, sql.placeholder('authToken'))), { authToken }))
 }
 
 export function findRespondentById(db: Db, respondentId: number): Promise<RespondentRecord | undefined> {
-  return read(db, db => first(respondentWithUser(db).where(eq(tables(db).respondents.id, respondentId))))
+  return read(db, () => preparedFirst('respondentById', (db: Db) =>
+    respondentWithUser(db).where(eq(tables(db).respondents.id, sql.placeholder('respondentId'))), { respondentId }))
 }
 
 export interface CustomField { name: string, value: string, public: boolean }
@@ -75,20 +79,30 @@ export interface NewRespondent {
  * drawn again on the (astronomically unlikely) collision with another respondent's.
  */
 export function* insertRespondent(tx: Tx, survey: SurveyRow, input: NewRespondent): Steps<RespondentRecord | undefined> {
-  const { respondents, users } = tables(tx)
+  const { users } = tables(tx)
   const now = new Date()
-  const user = (yield* first(tx.insert(users).values({ name: input.name ?? null, createdAt: now, updatedAt: now }).returning()))!
+  const user = (yield* preparedFirst('insertUser', (tx: Tx) => tx.insert(tables(tx).users).values({
+    name: sql.placeholder('name'), createdAt: sql.placeholder('now'), updatedAt: sql.placeholder('now'),
+  }).returning(), { name: input.name ?? null, now }))!
   for (let attempt = 0; ; attempt++) {
-    const respondent = yield* first(tx.insert(respondents).values({
+    const respondent = yield* preparedFirst('insertRespondent', (tx: Tx) => tx.insert(tables(tx).respondents).values({
+      surveyId: sql.placeholder('surveyId'),
+      userId: sql.placeholder('userId'),
+      username: sql.placeholder('username'),
+      passwordHash: sql.placeholder('passwordHash'),
+      authToken: sql.placeholder('authToken'),
+      redirectUrl: sql.placeholder('redirectUrl'),
+      createdAt: sql.placeholder('now'),
+      updatedAt: sql.placeholder('now'),
+    }).onConflictDoNothing().returning(), {
       surveyId: survey.id,
       userId: user.id,
       username: input.username,
       passwordHash: input.passwordHash ?? null,
       authToken: generateAuthToken(survey),
       redirectUrl: input.redirectUrl ?? null,
-      createdAt: now,
-      updatedAt: now,
-    }).onConflictDoNothing().returning())
+      now,
+    })
     if (!respondent) {
       const taken = yield* respondentIn(tx, survey.id, input.username)
       if (taken || attempt >= 3) {

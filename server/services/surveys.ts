@@ -29,11 +29,43 @@ export function* surveyBySlugIn(db: Db | Tx, slug: string): Steps<SurveyRow | un
   return yield* first(db.select().from(surveys).where(sql`lower(${surveys.slug}) = ${slug.toLowerCase()}`))
 }
 
+/** Read from the database every time: for changes (admin API, CLI), which must start from the stored row. */
 export const findSurveyBySlug = (db: Db, slug: string) => read(db, db => surveyBySlugIn(db, slug))
 
-/** The survey with this slug (ignoring case); 404 "Survey not found." when there is none. */
+interface SurveyRowCache { version: string, at: number, rows: Map<string, Readonly<SurveyRow>> }
+const surveyRowCaches = new WeakMap<Db, SurveyRowCache>()
+const SURVEY_ROW_MAX_AGE_MS = 5000
+const MAX_CACHED_SURVEYS = 1000
+
+/**
+ * A survey for a respondent's or a partner's request, kept between requests (every create-user,
+ * sign-in and recall call names one): dropped as soon as any survey changes, in this process or another
+ * (`surveysVersion`), and after 5 s. Rows are shared between requests: never change one.
+ */
+async function cachedSurvey(db: Db, key: string, load: () => Promise<SurveyRow | undefined>) {
+  const version = surveysVersion(db)
+  const now = Date.now()
+  let cache = surveyRowCaches.get(db)
+  if (!cache || cache.version !== version || now - cache.at > SURVEY_ROW_MAX_AGE_MS) {
+    surveyRowCaches.set(db, cache = { version, at: now, rows: new Map() })
+  }
+  const cached = cache.rows.get(key)
+  if (cached) return cached
+  const survey = await load()
+  // Kept only if no survey changed while it was read; a key that names no survey is not kept.
+  if (survey && surveysVersion(db) === version && cache.rows.size < MAX_CACHED_SURVEYS) cache.rows.set(key, survey)
+  return survey
+}
+
+export const cachedSurveyBySlug = (db: Db, slug: string): Promise<Readonly<SurveyRow> | undefined> =>
+  isSlug(slug) ? cachedSurvey(db, `slug:${slug.toLowerCase()}`, () => findSurveyBySlug(db, slug)) : Promise.resolve(undefined)
+
+export const cachedSurveyById = (db: Db, id: number): Promise<Readonly<SurveyRow> | undefined> =>
+  cachedSurvey(db, `id:${id}`, () => findSurveyById(db, id))
+
+/** The survey with this slug (ignoring case), from the cache above; 404 "Survey not found." when there is none. */
 export async function requireSurvey(db: Db, slug: string): Promise<SurveyRow> {
-  const survey = await findSurveyBySlug(db, slug)
+  const survey = await cachedSurveyBySlug(db, slug)
   if (!survey) throw notFound('Survey not found.')
   return survey
 }

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { count, eq } from 'drizzle-orm'
-import { schema } from '../support/engine'
+import { schema, testEngine } from '../support/engine'
 import { findRespondent } from '#server/services/respondents'
 import { findSurveyBySlug, upsertSurveys } from '#server/services/surveys'
 import { hmacSigner, nowSeconds, rawToken, rs256Token, signPartnerToken } from '../support/jwt'
@@ -363,5 +363,36 @@ describe('create-user — usernames as a person reads them', () => {
       expect(response.status, username).toBe(200)
       expect(response.body.username).toBe(username.normalize('NFC'))
     }
+  })
+})
+
+describe('create-user — the server keeps survey rows between requests, never past a change', () => {
+  const NEW_SECRET = 'a-rotated-partner-secret-0123456789-abcdefgh'
+  // A change made by another connection (this test process; the CLI or another server in production):
+  // SQLite's server sees it on its next request; PostgreSQL's hears of it by NOTIFY, within a second.
+  const seen = async (check: () => Promise<void>) => testEngine === 'sqlite'
+    ? await check()
+    : await expect.poll(async () => check().then(() => true, () => false), { timeout: 5000 }).toBe(true)
+
+  it('a rotated secret, a suspension and a new slug take effect at once', async () => {
+    await upsertSurveys(server.db(), [{ ...base, slug: 'rotating', name: 'Rotating' }])
+    expect((await createUser('rotating', { token: await token({ username: 'r1' }) })).status).toBe(200)
+
+    await upsertSurveys(server.db(), [{ slug: 'rotating', genUserKey: NEW_SECRET }])
+    await seen(async () => {
+      expect((await createUser('rotating', { token: await token({ username: 'r2' }) })).status).toBe(403)
+      expect((await createUser('rotating', { token: await token({ username: 'r2' }, 'HS256', NEW_SECRET) })).status).toBe(200)
+    })
+
+    await upsertSurveys(server.db(), [{ slug: 'rotating', state: 'suspended', suspensionReason: 'Paused' }])
+    await seen(async () => {
+      expect((await createUser('rotating', { token: await token({ username: 'r3' }, 'HS256', NEW_SECRET) })).status).toBe(403)
+    })
+
+    expect((await createUser('rotating-too', { token: await token({ username: 'r4' }) })).status).toBe(404)
+    await upsertSurveys(server.db(), [{ ...base, slug: 'rotating-too', name: 'Rotating too' }])
+    await seen(async () => {
+      expect((await createUser('rotating-too', { token: await token({ username: 'r4' }) })).status).toBe(200)
+    })
   })
 })
