@@ -13,7 +13,7 @@ const { rateLimits, webhookDeliveries } = postgresSchema
 /** The channel every survey change is announced on (NOTIFY, sent when its transaction commits). */
 export const SURVEYS_CHANNEL = 'rg_surveys_changed'
 /** Any constant shared by every process: the advisory lock that lets one process at a time migrate. */
-const MIGRATION_LOCK = 424_242_014
+export const MIGRATION_LOCK = 424_242_014
 
 export interface PostgresHandle { db: Db, pool: pg.Pool, ready: Promise<void>, close: () => Promise<void> }
 
