@@ -15,14 +15,16 @@ const serverTests = {
 
 /**
  * The API test files that run a second time on PostgreSQL (project `api-postgres`), each on a database of
- * its own created on TEST_POSTGRES_URL's server and dropped afterwards (tests/support/engine.ts). Left out:
- * the files about SQLite itself (its migrations and faults, several processes on one file, the bench), the files
- * that still read rows through SQLite's synchronous API, and admin-console (on PostgreSQL its first CLI call
- * can hang under the full suite's parallel load: under investigation).
+ * its own created on TEST_POSTGRES_URL's server and dropped afterwards (tests/support/engine.ts). Left out,
+ * being about SQLite alone: migrations (a SQLite file left by older migrations), workers (WORKERS on one
+ * SQLite file; postgres-deployments has it on PostgreSQL), bench (the benchmark's smoke run on SQLite) and
+ * database-url (it starts servers on URLs of its own, PostgreSQL ones included, and needs no test database).
  */
 const postgresApiTests = [
-  'auth', 'create-user', 'generate-user', 'languages', 'no-secrets', 'openapi', 'partner-walkthrough', 'public-surveys',
+  'admin', 'admin-audit', 'admin-console', 'auth', 'cli-and-database', 'create-user', 'database-fault', 'generate-user',
+  'hostile-crowd', 'hostile-input', 'languages', 'no-secrets', 'openapi', 'partner-walkthrough', 'public-surveys',
   'recall', 'security-headers', 'survey-languages', 'usernames', 'webhooks', 'multi-server', 'survey-limited-tokens',
+  'postgres-deployments',
 ].map(name => `tests/api/${name}.test.ts`)
 
 // Without it, tests/support/summary-reporter.ts says once that the PostgreSQL run was skipped.
@@ -38,7 +40,7 @@ export default defineConfig({
     reporters: ['default', './tests/support/summary-reporter.ts'],
     projects: [
       { extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node' } },
-      { extends: true, test: { name: 'api', include: ['tests/api/**/*.test.ts'], exclude: ['tests/api/multi-server.test.ts'], ...serverTests } },
+      { extends: true, test: { name: 'api', include: ['tests/api/**/*.test.ts'], exclude: ['tests/api/multi-server.test.ts', 'tests/api/postgres-deployments.test.ts'], ...serverTests } },
       ...(postgresUrl
         ? [{ extends: true as const, test: { name: 'api-postgres', include: postgresApiTests, env: { TEST_DB_ENGINE: 'postgres' }, ...serverTests } }]
         : []),

@@ -295,6 +295,8 @@ async function main(argv: string[]) {
   }
   try {
     if (name !== 'db:copy') {
+      // The CLI keeps no caches: no connection listening for survey changes.
+      useDb({ listen: false })
       await databaseReady().catch((error: Error) => {
         throw new AppError(503, `the database cannot be opened: ${error.message}`)
       })

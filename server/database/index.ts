@@ -32,14 +32,16 @@ let handle: Handle | undefined
 
 /**
  * Opens (once per process) the database named by DATABASE_URL. SQLite is migrated before this returns;
- * PostgreSQL migrates in the background: await `databaseReady()` before the first query.
+ * PostgreSQL migrates in the background: await `databaseReady()` before the first query. On PostgreSQL a
+ * server also listens for survey changes on one more connection; `listen: false` (the CLI, which keeps no
+ * caches) spares it. The first call decides.
  */
-export function useDb(): Db {
+export function useDb(options: { listen?: boolean } = {}): Db {
   if (!handle) {
     const target = parseDatabaseUrl()
     handle = target.dialect === 'sqlite'
       ? { dialect: 'sqlite', ...openDatabase(target.path), ready: Promise.resolve() }
-      : { dialect: 'postgres', ...openPostgres(target.url, { poolSize: postgresPoolSize(), migrationsFolder: migrationsFolder('postgres'), listen: true }) }
+      : { dialect: 'postgres', ...openPostgres(target.url, { poolSize: postgresPoolSize(), migrationsFolder: migrationsFolder('postgres'), listen: options.listen ?? true }) }
   }
   return handle.db
 }

@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/node-postgres'
 import { migrate } from 'drizzle-orm/node-postgres/migrator'
+import { readMigrationFiles } from 'drizzle-orm/migrator'
 import pg from 'pg'
 import type { Db, Tx } from '.'
 import type { DeliveryRow, Engine } from './engine'
@@ -12,7 +13,7 @@ const { rateLimits, webhookDeliveries } = postgresSchema
 /** The channel every survey change is announced on (NOTIFY, sent when its transaction commits). */
 export const SURVEYS_CHANNEL = 'rg_surveys_changed'
 /** Any constant shared by every process: the advisory lock that lets one process at a time migrate. */
-const MIGRATION_LOCK = 424_242_014
+export const MIGRATION_LOCK = 424_242_014
 
 export interface PostgresHandle { db: Db, pool: pg.Pool, ready: Promise<void>, close: () => Promise<void> }
 
@@ -49,7 +50,15 @@ export function openPostgres(url: string, options: { poolSize: number, migration
   }
 }
 
+/**
+ * Applies the pending migrations, one process at a time. A database already at this version (every start
+ * but the first after an upgrade) is only read: no lock is taken, so a process that opens it (a server,
+ * the CLI) never waits for another that holds the lock, such as one stopped mid-migration by a debugger
+ * or a blocked event loop.
+ */
 async function migrateOnce(pool: pg.Pool, folder: string) {
+  const latest = Math.max(...readMigrationFiles({ migrationsFolder: folder }).map(migration => migration.folderMillis))
+  if (await lastAppliedMigration(pool) >= latest) return
   const client = await pool.connect()
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK])
@@ -63,6 +72,15 @@ async function migrateOnce(pool: pg.Pool, folder: string) {
   finally {
     client.release()
   }
+}
+
+/** When the newest migration applied to the database was made (drizzle's own record), or -Infinity on a new database. */
+async function lastAppliedMigration(pool: pg.Pool): Promise<number> {
+  // Two statements: a statement naming a table that does not exist fails as a whole.
+  const { rows: [table] } = await pool.query<{ present: boolean }>(`SELECT to_regclass('drizzle.__drizzle_migrations') IS NOT NULL AS present`)
+  if (!table?.present) return -Infinity
+  const { rows: [last] } = await pool.query<{ at: string | null }>('SELECT max(created_at)::text AS at FROM drizzle.__drizzle_migrations')
+  return last?.at == null ? -Infinity : Number(last.at)
 }
 
 /** LISTENs for survey changes; a lost connection is re-opened, and counted as a change (one may have been missed). */

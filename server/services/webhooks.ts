@@ -89,8 +89,10 @@ function readSnippet(response: IncomingMessage): Promise<string> {
       if (size < SNIPPET_BYTES) chunks.push(chunk)
       size += chunk.length
     })
-    response.on('end', () => resolve(Buffer.concat(chunks).subarray(0, SNIPPET_BYTES).toString('utf8')))
-    response.on('error', () => resolve(Buffer.concat(chunks).subarray(0, SNIPPET_BYTES).toString('utf8')))
+    // As text that either engine stores: PostgreSQL refuses U+0000, which a receiver may well send.
+    const text = () => Buffer.concat(chunks).subarray(0, SNIPPET_BYTES).toString('utf8').replaceAll('\0', '\uFFFD')
+    response.on('end', () => resolve(text()))
+    response.on('error', () => resolve(text()))
   })
 }
 

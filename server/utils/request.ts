@@ -53,7 +53,10 @@ export async function readCheckedJson<T extends z.ZodType>(event: H3Event, schem
 
 /** The query string validated with a zod schema: 400 with `errors` per parameter. */
 export function readValidatedQuery<T extends z.ZodObject>(event: H3Event, schema: T): z.infer<T> {
-  const result = schema.safeParse(getQuery(event))
+  const query = getQuery(event)
+  const withNul = Object.entries(query).find(([key, value]) => holdsNul(key) || [value].flat().some(holdsNul))
+  if (withNul) throw badRequest('The query is not valid.', { [withNul[0].replaceAll('\0', '\uFFFD')]: { msg: NUL_MESSAGE } })
+  const result = schema.safeParse(query)
   if (!result.success) throw validationFailure(result.error, 'The query is not valid.')
   return result.data
 }
@@ -73,7 +76,29 @@ async function readJson(event: H3Event, maxBytes: number): Promise<unknown> {
   }
   const protoKey = prototypeKeyPath(body)
   if (protoKey !== undefined) throw badRequest('The request is not valid.', { [protoKey]: { msg: 'is not a known field' } })
+  const nulPath = typeof body === 'object' && body !== null ? nulCharacterPath(body) : undefined
+  if (nulPath !== undefined) throw badRequest('The request is not valid.', { [nulPath]: { msg: NUL_MESSAGE } })
   return body
+}
+
+/**
+ * U+0000 has no place in any field of this API, and PostgreSQL cannot hold it in text (a statement
+ * carrying it fails): it is refused at the door, the same way on both engines.
+ */
+const NUL_MESSAGE = 'must not contain the NUL character (U+0000)'
+const holdsNul = (value: unknown) => typeof value === 'string' && value.includes('\0')
+
+/** The dotted path of the first string (or key) holding U+0000 anywhere in an object or array parsed from JSON. */
+function nulCharacterPath(value: unknown, path: string[] = []): string | undefined {
+  if (holdsNul(value)) return path.join('.')
+  if (typeof value !== 'object' || value === null) return undefined
+  for (const [key, inner] of Object.entries(value)) {
+    // The key is named with U+FFFD in its place: the answer itself must not carry the NUL either.
+    if (holdsNul(key)) return [...path, key.replaceAll('\0', '\uFFFD')].join('.')
+    const found = nulCharacterPath(inner, [...path, key])
+    if (found !== undefined) return found
+  }
+  return undefined
 }
 
 /**
@@ -123,6 +148,9 @@ export async function readBodyWithLimit(event: H3Event, maxBytes: number): Promi
   })
 }
 
+/** A path parameter, decoded. One holding U+0000 names nothing that can exist (see NUL_MESSAGE): 404. */
 export function routerParam(event: H3Event, name: string): string {
-  return getRouterParam(event, name, { decode: true }) ?? ''
+  const value = getRouterParam(event, name, { decode: true }) ?? ''
+  if (holdsNul(value)) throw new AppError(404, 'Not found.')
+  return value
 }

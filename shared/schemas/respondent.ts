@@ -46,7 +46,8 @@ export const partnerPasswordSchema = z.string({ error: 'password must be a strin
 
 export const customFieldSchema = z.object({
   name: z.string().min(1).max(128).refine(noControlCharacters, 'must not contain control characters'),
-  value: z.union([z.string().max(512), z.number().finite(), z.boolean()]).transform(String),
+  // Any text, but U+0000: PostgreSQL cannot store it (and a JWT's claims are not checked as a request body is).
+  value: z.union([z.string().max(512).refine(value => !value.includes('\0'), 'must not contain the NUL character (U+0000)'), z.number().finite(), z.boolean()]).transform(String),
   public: z.boolean().optional(),
 })
 export type CustomFieldInput = z.infer<typeof customFieldSchema>

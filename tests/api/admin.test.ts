@@ -2,12 +2,14 @@ import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { eq } from 'drizzle-orm'
-import { auditLog, personalAccessTokens } from '#server/database/schema'
+import { asc, eq } from 'drizzle-orm'
 import { ADMIN_SCOPES, createAccessToken, revokeAccessToken } from '#server/services/access-tokens'
 import { runCli } from '../support/cli'
 import { accessTokenSecret } from '../support/tokens'
 import { request, useTestServer } from '../support/server'
+import { schema } from '../support/engine'
+
+const { auditLog, personalAccessTokens } = schema
 
 const ORIGIN = 'https://survey.example.org'
 const server = await useTestServer({ NUXT_PUBLIC_ORIGIN: ORIGIN })
@@ -22,9 +24,12 @@ beforeAll(async () => {
   await revokeAccessToken(db, toRevoke.id)
   revoked = toRevoke.token
   const toExpire = await createAccessToken(db, { name: 'expired', scopes: [...ADMIN_SCOPES], expiresInDays: 1 })
-  db.update(personalAccessTokens).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(personalAccessTokens.id, toExpire.id)).run()
+  await db.update(personalAccessTokens).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(personalAccessTokens.id, toExpire.id))
   expired = toExpire.token
 })
+
+/** The audit log, oldest first. */
+const auditRows = () => server.db().select().from(auditLog).orderBy(asc(auditLog.id))
 
 const as = (token: string | undefined) => (path: string, init: { method?: string, body?: unknown } = {}) =>
   request(`/api/admin${path}`, { ...init, headers: token ? { authorization: `Bearer ${token}` } : {} })
@@ -73,7 +78,8 @@ describe('personal access tokens', () => {
 
   it('records when a token was last used; the CLI lists tokens without secrets', async () => {
     await as(readOnly)('/surveys')
-    const row = server.db().select().from(personalAccessTokens).where(eq(personalAccessTokens.name, 'reader')).get()!
+    const [row] = await server.db().select().from(personalAccessTokens).where(eq(personalAccessTokens.name, 'reader'))
+    if (!row) throw new Error('no token named reader')
     expect(row.lastUsedAt).toBeInstanceOf(Date)
     expect(row.secretHash).not.toContain(accessTokenSecret(readOnly))
     const listed = runCli(['tokens:list'], server.databasePath)
@@ -184,9 +190,9 @@ describe('respondents', () => {
   })
 
   it('audits every download of the sign-in links, naming the token, never with a token in the row', async () => {
-    const before = server.db().select().from(auditLog).all().length
+    const before = (await auditRows()).length
     expect((await as(readOnly)('/surveys/admin-study/respondents/auth-links.csv')).status).toBe(200)
-    const rows = server.db().select().from(auditLog).all().slice(before)
+    const rows = (await auditRows()).slice(before)
     expect(rows).toEqual([expect.objectContaining({ action: 'respondent.export-auth-links', target: 'Admin-Study', actor: expect.stringMatching(/^token:\d+:reader$/), tokenId: expect.any(Number), details: { respondents: 4 } })])
     expect(JSON.stringify(rows)).not.toContain(authToken)
   })
@@ -204,10 +210,11 @@ describe('respondents', () => {
     const deleted = await as(full)('/surveys/admin-study?force=true', { method: 'DELETE' })
     expect(deleted.body).toEqual({ deleted: 'Admin-Study', respondentsRemoved: 4 })
     expect((await as(full)('/surveys/admin-study')).status).toBe(404)
-    const actions = server.db().select().from(auditLog).all().map(row => row.action)
+    const actions = (await auditRows()).map(row => row.action)
     expect(actions).toEqual(expect.arrayContaining(['survey.create', 'survey.update', 'respondent.create', 'respondent.disable', 'respondent.enable', 'respondent.rotate-auth-token', 'survey.delete']))
-    expect(JSON.stringify(server.db().select().from(auditLog).all())).not.toContain(SECRET)
-    expect(JSON.stringify(server.db().select().from(auditLog).all())).not.toContain('Strong-pass1')
+    const logged = JSON.stringify(await auditRows())
+    expect(logged).not.toContain(SECRET)
+    expect(logged).not.toContain('Strong-pass1')
     const cli = runCli(['audit:list', '--limit', '100'], server.databasePath)
     expect(cli.status).toBe(0)
     expect(cli.stdout).toContain('respondent.rotate-auth-token')

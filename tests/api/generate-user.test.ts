@@ -16,7 +16,9 @@ const server = await useTestServer({
   NUXT_CAPTCHA_SECRET: 'hcaptcha-test-secret',
   NUXT_PUBLIC_CAPTCHA_SITE_KEY: 'hcaptcha-test-sitekey',
   NUXT_CAPTCHA_VERIFY_URL: captcha.verifyUrl,
-  NUXT_CAPTCHA_TIMEOUT_MS: '1000',
+  // Long enough for twenty checks at once on a loaded machine (one took over a second under the whole
+  // PostgreSQL run), short of the fake's 15 s for SLOW_RESPONSE.
+  NUXT_CAPTCHA_TIMEOUT_MS: '4000',
 })
 const base = { supportEmail: 'team@example.org', state: 'active' as const, allowGenUsers: true }
 

@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { eq } from 'drizzle-orm'
-import { refreshSessions, respondents } from '#server/database/schema'
+import { asc, count, desc, eq } from 'drizzle-orm'
 import { createAccessToken } from '#server/services/access-tokens'
 import { createOrUpdateFromPartner } from '#server/services/respondents'
 import { findSurveyBySlug, upsertSurveys } from '#server/services/surveys'
 import { startExtraServer, type ExtraServer } from '../support/second-server'
 import { request, useTestServer } from '../support/server'
+import { schema } from '../support/engine'
+
+const { refreshSessions, respondents } = schema
 
 // Every test speaks from its own client address (X-Forwarded-For through one trusted proxy hop), so the
 // per-address limits of one test do not touch another's.
@@ -44,6 +46,9 @@ const admin = (path: string, init: { method?: string, body?: unknown } = {}) =>
   request(path, { ...init, headers: { authorization: `Bearer ${adminToken}` } })
 const refreshCookie = (response: { headers: Headers }) =>
   response.headers.getSetCookie().find(value => value.startsWith('rg_refresh='))!.split(';')[0]!
+const respondentCount = async () => (await server.db().select({ n: count() }).from(respondents))[0]!.n
+/** The refresh session signed in or rotated last. */
+const latestSession = async () => (await server.db().select().from(refreshSessions).orderBy(desc(refreshSessions.id)).limit(1))[0]!
 const statusCounts = (responses: { status: number }[]) =>
   responses.reduce<Record<number, number>>((counts, { status }) => ({ ...counts, [status]: (counts[status] ?? 0) + 1 }), {})
 
@@ -62,12 +67,11 @@ describe('rate limits hold under parallel requests', () => {
   })
 
   it('of 30 parallel generate-user calls from one address, only the limit (5) create an account', async () => {
-    const db = server.db()
-    const before = db.select().from(respondents).all().length
+    const before = await respondentCount()
     const responses = await Promise.all(Array.from({ length: 30 }, () =>
       request('/api/surveys/open/generate-user', { method: 'POST', body: {}, headers: from('198.51.100.2') })))
     expect(statusCounts(responses)).toEqual({ 200: 5, 429: 25 })
-    expect(db.select().from(respondents).all().length - before).toBe(5)
+    expect(await respondentCount() - before).toBe(5)
   })
 
   it('failed password sign-ins are limited per address across usernames too, and a success gives its attempt back', async () => {
@@ -120,13 +124,12 @@ describe('rate limits hold under parallel requests', () => {
 
     it('parallel generate-user calls split over both create at most the limit', async () => {
       const address = '198.51.100.7'
-      const db = server.db()
-      const before = db.select().from(respondents).all().length
+      const before = await respondentCount()
       const responses = await Promise.all(Array.from({ length: 30 }, (_, i) => i % 2
         ? request('/api/surveys/open/generate-user', { method: 'POST', body: {}, headers: from(address) })
         : onSecond('/api/surveys/open/generate-user', {}, address)))
       expect(statusCounts(responses)).toEqual({ 200: 5, 429: 25 })
-      expect(db.select().from(respondents).all().length - before).toBe(5)
+      expect(await respondentCount() - before).toBe(5)
     })
   })
 })
@@ -204,11 +207,10 @@ describe('changing a respondent\'s credentials ends their sessions', () => {
 describe('refresh sessions have an absolute lifetime', () => {
   it('rotation keeps the sign-in\'s expiry instead of pushing it forward', async () => {
     let cookie = await signedInCookie('192.0.2.220')
-    const family = () => {
-      const first = server.db().select().from(refreshSessions).all().at(-1)!
-      return server.db().select().from(refreshSessions).where(eq(refreshSessions.familyId, first.familyId)).all()
-    }
-    const [signIn] = family()
+    const { familyId } = await latestSession()
+    const family = () => server.db().select().from(refreshSessions)
+      .where(eq(refreshSessions.familyId, familyId)).orderBy(asc(refreshSessions.id))
+    const [signIn] = await family()
     const expires = (response: { headers: Headers }) => response.headers.getSetCookie().find(value => value.startsWith('rg_refresh='))!.match(/Expires=([^;]+)/i)![1]!
     for (let i = 0; i < 3; i++) {
       await new Promise(resolve => setTimeout(resolve, 20))
@@ -217,7 +219,7 @@ describe('refresh sessions have an absolute lifetime', () => {
       expect(new Date(expires(rotated)).getTime()).toBeLessThanOrEqual(signIn!.expiresAt.getTime())
       cookie = refreshCookie(rotated)
     }
-    const rows = family()
+    const rows = await family()
     expect(rows).toHaveLength(4)
     for (const row of rows) expect(row.expiresAt.getTime()).toBe(signIn!.expiresAt.getTime())
     // Thirty days from sign-in, by default.
@@ -227,10 +229,10 @@ describe('refresh sessions have an absolute lifetime', () => {
   it('a session past its lifetime cannot be refreshed, and the lifetime is configurable', async () => {
     await server.restart({ NUXT_SESSION_LIFETIME_DAYS: '1' })
     const cookie = await signedInCookie('192.0.2.221')
-    const latest = server.db().select().from(refreshSessions).all().at(-1)!
+    const latest = await latestSession()
     expect(latest.expiresAt.getTime() - latest.createdAt.getTime()).toBe(24 * 3600 * 1000)
-    server.db().update(refreshSessions).set({ expiresAt: new Date(Date.now() - 1000) })
-      .where(eq(refreshSessions.familyId, latest.familyId)).run()
+    await server.db().update(refreshSessions).set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(refreshSessions.familyId, latest.familyId))
     expect((await refresh(cookie)).status).toBe(401)
     await server.restart()
   })

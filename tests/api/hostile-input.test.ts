@@ -2,13 +2,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { sql } from 'drizzle-orm'
+import { count } from 'drizzle-orm'
 import { ADMIN_SCOPES, createAccessToken } from '#server/services/access-tokens'
 import { createOrUpdateFromPartner, findRespondent } from '#server/services/respondents'
 import { findSurveyBySlug, upsertSurveys } from '#server/services/surveys'
 import { runCli } from '../support/cli'
 import { hmacSigner, rawToken, signPartnerToken } from '../support/jwt'
 import { request, useTestServer } from '../support/server'
+import { schema } from '../support/engine'
 
 const server = await useTestServer()
 const SECRET = 'hostile-suite-secret-0123456789-abcdefghijk'
@@ -25,9 +26,16 @@ beforeAll(async () => {
   await request('/api/surveys/target/session', { method: 'POST', headers: respondentAuth })
 })
 
-const TABLES = ['surveys', 'users', 'respondents', 'user_custom_fields', 'recall_sessions', 'submissions', 'submission_meals', 'submission_foods', 'survey_events', 'webhook_deliveries', 'used_token_ids', 'personal_access_tokens', 'audit_log']
-function rowCounts() {
-  return Object.fromEntries(TABLES.map(table => [table, (server.db().get(sql.raw(`SELECT count(*) AS n FROM ${table}`)) as { n: number }).n]))
+const TABLES = {
+  surveys: schema.surveys, users: schema.users, respondents: schema.respondents, user_custom_fields: schema.userCustomFields,
+  recall_sessions: schema.recallSessions, submissions: schema.submissions, submission_meals: schema.submissionMeals,
+  submission_foods: schema.submissionFoods, survey_events: schema.surveyEvents, webhook_deliveries: schema.webhookDeliveries,
+  used_token_ids: schema.usedTokenIds, personal_access_tokens: schema.personalAccessTokens, audit_log: schema.auditLog,
+}
+async function rowCounts() {
+  const counts = await Promise.all(Object.entries(TABLES).map(async ([name, table]) =>
+    [name, (await server.db().select({ n: count() }).from(table))[0]!.n] as const))
+  return Object.fromEntries(counts)
 }
 
 interface Endpoint { name: string, method: string, path: string, headers?: () => Record<string, string>, maxBytes: number }
@@ -75,7 +83,7 @@ function expectCleanRefusal(response: { status: number, headers: Headers, body: 
 describe('hostile input: every JSON endpoint refuses bad bodies with a 4xx JSON error and writes nothing', () => {
   for (const endpoint of endpoints) {
     it(endpoint.name, async () => {
-      const before = rowCounts()
+      const before = await rowCounts()
       for (const [label, { rawBody, contentType }] of badBodies) {
         const response = await request(endpoint.path, { method: endpoint.method, rawBody, headers: { 'content-type': contentType ?? 'application/json', ...endpoint.headers?.() } })
         expectCleanRefusal(response, `${endpoint.name}: ${label}`)
@@ -83,7 +91,7 @@ describe('hostile input: every JSON endpoint refuses bad bodies with a 4xx JSON 
       const huge = await request(endpoint.path, { method: endpoint.method, rawBody: JSON.stringify({ padding: 'x'.repeat(endpoint.maxBytes + 10) }), headers: { 'content-type': 'application/json', ...endpoint.headers?.() } })
       expectCleanRefusal(huge, `${endpoint.name}: huge body`)
       expect(huge.status, `${endpoint.name}: huge body`).toBe(413)
-      expect(rowCounts()).toEqual(before)
+      expect(await rowCounts()).toEqual(before)
     })
   }
 
@@ -105,7 +113,7 @@ describe('hostile input: every JSON endpoint refuses bad bodies with a 4xx JSON 
 
 describe('hostile input: slugs and path parameters', () => {
   it('answers traversal, unicode, control and overlong slugs with 404 JSON, never a 5xx', async () => {
-    const before = rowCounts()
+    const before = await rowCounts()
     for (const slug of ['..%2F..%2Fetc%2Fpasswd', '%2e%2e', 'target%00', 'tar%C3%A9get', '%F0%9F%92%A5', 'x'.repeat(5000), '%E2%80%AEtegrat', 'target%20', 'TARGET%2F', '%25', '_', '%ZZ']) {
       for (const suffix of ['', '/availability', '/create-user', '/generate-user']) {
         const method = suffix.endsWith('user') ? 'POST' : 'GET'
@@ -115,7 +123,7 @@ describe('hostile input: slugs and path parameters', () => {
     }
     const adminRespondent = await request('/api/admin/surveys/target/respondents/1%27%20OR%201=1', { headers: adminAuth })
     expectCleanRefusal(adminRespondent, 'sql-ish userId')
-    expect(rowCounts()).toEqual(before)
+    expect(await rowCounts()).toEqual(before)
   })
 })
 
@@ -147,28 +155,57 @@ describe('hostile input: JWT attacks on create-user', () => {
   ]
 
   it('each is a 4xx with the JSON error shape, and no respondent is created', async () => {
-    const before = rowCounts()
+    const before = await rowCounts()
     for (const [label, token] of await attacks()) {
       const response = await request('/api/surveys/target/create-user', { method: 'POST', body: { token } })
       expectCleanRefusal(response, label)
     }
-    expect(rowCounts()).toEqual(before)
+    expect(await rowCounts()).toEqual(before)
   })
 })
 
 describe('hostile input: webhook targets spelled to hide a private address', () => {
   it('400 errors["notifications.0.url"] for IPv4-mapped, -compatible, 6to4 and NAT64 spellings and local names', async () => {
-    const before = rowCounts()
+    const before = await rowCounts()
     for (const host of ['[::ffff:7f00:1]', '[::127.0.0.1]', '[::ffff:0:a00:1]', '[0:0:0:0:0:ffff:a9fe:a9fe]', '[2002:c0a8:101::1]', '[64:ff9b::10.0.0.1]', 'localhost.', 'foo.localhost', 'metadata.google.internal.']) {
       const url = `http://${host}/hook`
       const response = await request('/api/admin/surveys/target', { method: 'PATCH', body: { notifications: [{ type: 'survey.session.submitted', url }] }, headers: adminAuth })
       expect(response.status, url).toBe(400)
       expect(Object.keys(response.body.errors), url).toEqual(['notifications.0.url'])
     }
-    expect(rowCounts()).toEqual(before)
+    expect(await rowCounts()).toEqual(before)
     const publicTarget = await request('/api/admin/surveys/target', { method: 'PATCH', body: { notifications: [{ type: 'survey.session.submitted', url: 'http://[64:ff9b::93.184.216.34]/hook' }] }, headers: adminAuth })
     expect(publicTarget.status).toBe(200)
     await request('/api/admin/surveys/target', { method: 'PATCH', body: { notifications: [] }, headers: adminAuth })
+  })
+})
+
+describe('hostile input: the NUL character (U+0000), which PostgreSQL cannot hold in text', () => {
+  const NUL = { msg: 'must not contain the NUL character (U+0000)' }
+
+  it('400 naming the field in a body, a query or a create-user claim, 404 in a path; nothing written, and no NUL in any answer', async () => {
+    const before = await rowCounts()
+    const refusals: [string, Promise<{ status: number, body: any }>, number, Record<string, unknown> | undefined][] = [
+      ['login by token', request('/api/auth/login/token', { body: { token: 'an-auth-token\u0000or-not' } }), 400, { token: NUL }],
+      ['login by alias', request('/api/auth/login/alias', { body: { survey: 'target\u0000', username: 'victim', password: 'Victim-pass1' } }), 400, { survey: NUL }],
+      ['survey name', request('/api/admin/surveys', { body: { slug: 'nul', name: 'a\u0000b', supportEmail: 'a@example.org' }, headers: adminAuth }), 400, { name: NUL }],
+      ['custom field value', request('/api/admin/surveys/target/respondents', { body: { username: 'nul-field', customFields: [{ name: 'site', value: 'Leeds\u0000' }] }, headers: adminAuth }), 400, { 'customFields.0.value': NUL }],
+      ['a key', request('/api/admin/surveys/target', { method: 'PATCH', rawBody: '{"scheme":{"a\\u0000b":1}}', headers: { 'content-type': 'application/json', ...adminAuth } }), 400, { 'scheme.a\uFFFDb': NUL }],
+      ['a query value', request('/api/admin/surveys/target/respondents?username=vic%00tim', { headers: adminAuth }), 400, { username: NUL }],
+      ['a delivery id', request('/api/admin/deliveries/msg_%00/resend', { method: 'POST', headers: adminAuth }), 404, undefined],
+      ['a respondent id', request('/api/admin/surveys/target/respondents/1%00', { headers: adminAuth }), 404, undefined],
+    ]
+    for (const [label, sent, status, errors] of refusals) {
+      const response = await sent
+      expect(response.status, label).toBe(status)
+      if (errors) expect(response.body.errors, label).toEqual(errors)
+      expect(JSON.stringify(response.body), label).not.toContain('\\u0000')
+    }
+    const claims = { username: 'nul-claims', customFields: [{ name: 'site', value: 'Leeds\u0000' }] }
+    const created = await request('/api/surveys/target/create-user', { body: { token: await signPartnerToken(SECRET, claims) } })
+    expect(created.status).toBe(400)
+    expect(JSON.stringify(created.body.errors)).toContain('NUL character')
+    expect(await rowCounts()).toEqual(before)
   })
 })
 
@@ -178,7 +215,7 @@ describe('hostile input: field names that are members of Object.prototype', () =
   const newSurvey = { slug: 'fresh', name: 'Fresh', supportEmail: 'a@example.org' }
 
   it('400 "<name> is not a known field" for each such name on survey create and update, respondent create and update', async () => {
-    const before = rowCounts()
+    const before = await rowCounts()
     for (const name of INHERITED) {
       const attempts: [string, () => ReturnType<typeof admin>][] = [
         ['PATCH survey', () => admin('PATCH', '/surveys/target', { [name]: 1 })],
@@ -195,11 +232,11 @@ describe('hostile input: field names that are members of Object.prototype', () =
       expect(nested.status, name).toBe(400)
       expect(nested.body.errors).toEqual({ [`jwtPolicy.${name}`]: { msg: 'is not a known field' }, [`scheme.redirect.${name}`]: { msg: 'is not a known field' } })
     }
-    expect(rowCounts()).toEqual(before)
+    expect(await rowCounts()).toEqual(before)
   })
 
   it('400 naming a __proto__ key at any depth of a body, and nothing inherits what it carried; create-user ignores such claims', async () => {
-    const before = rowCounts()
+    const before = await rowCounts()
     const bodies: [string, string, string, string][] = [
       ['POST', '/surveys', '{"slug":"fresh","__proto__":{"name":"Inherited","supportEmail":"a@example.org","genUserKey":"inherited-secret-0123456789-0123456789"}}', '__proto__'],
       ['PATCH', '/surveys/target', '{"__proto__":{"genUserKey":"inherited-secret-0123456789-0123456789"}}', '__proto__'],
@@ -212,7 +249,7 @@ describe('hostile input: field names that are members of Object.prototype', () =
       expect(response.status, `${method} ${path} ${rawBody}`).toBe(400)
       expect(response.body.errors, `${method} ${path} ${rawBody}`).toEqual({ [field]: { msg: 'is not a known field' } })
     }
-    expect(rowCounts()).toEqual(before)
+    expect(await rowCounts()).toEqual(before)
     const target = await admin('GET', '/surveys/target', undefined)
     expect(target.body).toMatchObject({ slug: 'target', genUserKeySet: true })
     expect((await findSurveyBySlug(server.db(), 'target'))!.genUserKey).toBe(SECRET)

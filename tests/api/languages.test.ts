@@ -36,7 +36,10 @@ describe('the language of server-rendered pages', () => {
     const english = await page('/')
     expect(english).toMatchObject({ lang: 'en-GB', dir: 'ltr' })
     expect(english.html).toContain(ENGLISH_HOME)
-    expect((await page('/')).cached).toBe(true)
+    // Kept: asked again, it comes from the cache. On PostgreSQL the survey change of beforeAll reaches the
+    // server's cache as a NOTIFY, which a loaded machine can deliver after this first render (the copy
+    // is then dropped as stale, rightly): wait for the copy that stays.
+    await expect.poll(async () => (await page('/')).cached).toBe(true)
 
     for (let attempt = 0; attempt < 2; attempt++) {
       const german = await page('/', { 'accept-language': 'de-DE,de;q=0.9,en;q=0.8' })

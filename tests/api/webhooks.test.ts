@@ -10,7 +10,7 @@ import { request, useTestServer } from '../support/server'
 import { startWebhookReceiver, waitFor, type ReceivedWebhook } from '../support/webhook-receiver'
 import { schema } from '../support/engine'
 
-const { webhookDeliveries } = schema
+const { webhookAttempts, webhookDeliveries } = schema
 
 const receiver = await startWebhookReceiver()
 afterAll(() => receiver.stop())
@@ -139,9 +139,12 @@ describe('webhook failure paths', () => {
 
   it('does not retry a 400 and does not follow a redirect', async () => {
     await upsertSurveys(server.db(), [{ slug: 'hooks', notifications: [{ type: 'survey.respondent.created', url: `${receiver.origin}/refuse` }] }], { allowPrivateWebhooks: true })
-    receiver.answer({ status: 400, body: 'bad payload' })
+    // The answer's body holds U+0000, which PostgreSQL cannot store as text: the attempt is recorded all the same.
+    receiver.answer({ status: 400, body: 'bad\u0000payload' })
     const refused = await respondent('refused-user')
-    await waitFor(async () => (await deliveryRows('/refuse')).find(row => row.userId === Number(refused.userId) && row.status === 'failed'))
+    const failed = await waitFor(async () => (await deliveryRows('/refuse')).find(row => row.userId === Number(refused.userId) && row.status === 'failed'))
+    const [attempt] = await server.db().select().from(webhookAttempts).where(eq(webhookAttempts.deliveryId, failed.id))
+    expect(attempt).toMatchObject({ statusCode: 400, responseSnippet: 'bad\uFFFDpayload' })
     await new Promise(resolve => setTimeout(resolve, 500))
     expect(arrivals(refused.userId, '/refuse')).toHaveLength(1)
 
@@ -184,7 +187,7 @@ describe('webhook failure paths', () => {
     expect(listed.status).toBe(0)
     const failed = JSON.parse(listed.stdout) as { id: string, url: string, attemptLog: { statusCode: number | null }[] }[]
     const refused = failed.find(d => d.url.endsWith('/refuse'))!
-    expect(refused.attemptLog).toEqual([expect.objectContaining({ statusCode: 400, response: 'bad payload' })])
+    expect(refused.attemptLog).toEqual([expect.objectContaining({ statusCode: 400, response: 'bad\uFFFDpayload' })])
     expect(runCli(['deliveries:list', '--status', 'nonsense'], server.databasePath).status).toBe(1)
 
     await server.restart()

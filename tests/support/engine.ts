@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto'
+import type { SQL } from 'drizzle-orm'
 import pg from 'pg'
+import type { Db } from '#server/database'
 import * as sqliteSchema from '#server/database/schema'
 import * as postgresSchema from '#server/database/schema.postgres'
 
@@ -11,6 +13,12 @@ export const testEngine: 'sqlite' | 'postgres' = process.env.TEST_DB_ENGINE === 
 
 /** The tables of that engine, for tests that read or change rows themselves (the same names and row types on both). */
 export const schema = (testEngine === 'postgres' ? postgresSchema : sqliteSchema) as unknown as typeof sqliteSchema
+
+/** Runs one raw statement (SQLite: `run`; PostgreSQL: `execute`), for tests that change a table's definition themselves. */
+export async function execute(db: Db, statement: SQL): Promise<void> {
+  if (testEngine === 'postgres') await (db as unknown as { execute: (query: SQL) => Promise<unknown> }).execute(statement)
+  else db.run(statement)
+}
 
 /** The PostgreSQL server the suite creates its databases on (TEST_POSTGRES_URL). */
 export function testPostgresUrl(): string {

@@ -42,18 +42,19 @@ export async function useTestServer(
     env: serverEnv,
   })
   let connection: ReturnType<typeof openDatabase> | undefined
-  let pool: ReturnType<typeof openPostgres> | undefined
+  // Opened now and awaited: its start-up check of the migrations must be over before a test blocks this
+  // process (runCli waits synchronously), or a connection could be left mid-statement while the CLI runs.
+  const pool = postgres ? openPostgres(databasePath, { poolSize: 4, migrationsFolder: migrationsFolder('postgres') }) : undefined
   afterAll(async () => {
     connection?.sqlite.close()
     await pool?.close()
     await postgres?.drop()
     rmSync(dir, { recursive: true, force: true })
   })
+  await pool?.ready
   return {
     databasePath,
-    db: () => postgres
-      ? (pool ??= openPostgres(databasePath, { poolSize: 4, migrationsFolder: migrationsFolder('postgres') })).db
-      : (connection ??= openDatabase(databasePath)).db,
+    db: () => pool ? pool.db : (connection ??= openDatabase(databasePath)).db,
     restart: async (extraEnv = {}) => {
       await stopServer()
       await startServer({ env: { ...serverEnv, ...extraEnv } })
