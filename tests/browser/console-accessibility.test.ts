@@ -18,6 +18,9 @@ const WIDTHS = [1024, 768]
 /** The check of one page as it is now: axe at each width, and no sideways scrolling of the page. */
 function checker(page: TestPage, found: string[]) {
   return async (where: string) => {
+    // The console is in English whatever the browser's language (the respondent pages follow it).
+    const lang = await page.locator('html').getAttribute('lang')
+    if (lang !== 'en') found.push(`${where}: <html lang="${lang}">, not en`)
     for (const width of WIDTHS) {
       await page.setViewportSize({ width, height: 900 })
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
@@ -31,7 +34,7 @@ function checker(page: TestPage, found: string[]) {
 describe('the console (axe-core, WCAG 2.1 A and AA; 1024 and 768 px)', () => {
   it('has no violation and no sideways scrolling on any page', async () => {
     createConsoleAccount(server.databasePath, OWNER)
-    const page = await newPage({ viewport: { width: 1024, height: 900 } })
+    const page = await newPage({ viewport: { width: 1024, height: 900 }, locale: 'de-DE' })
     const found: string[] = []
     const check = checker(page, found)
 

@@ -34,7 +34,7 @@ let owner: TestPage
 
 describe('an owner created by the CLI', () => {
   it('signs in with password and TOTP, creates a survey with a JWT secret, adds a respondent whose link lands on the recall in another browser', async () => {
-    owner = await newPage()
+    owner = await newPage({ permissions: ['clipboard-read', 'clipboard-write'] })
     await firstOwnerSignIn(owner, OWNER.email, OWNER.password)
     expect(await owner.getByTestId('console-account').textContent()).toContain('Olive Owner')
 
@@ -63,11 +63,18 @@ describe('an owner created by the CLI', () => {
     await owner.getByTestId('empty-respondents').waitFor()
     await owner.locator('#new-username').fill('cohort-0042')
     await owner.getByTestId('add-respondent').click()
-    const link = (await owner.getByTestId('link-create-user').textContent())!.trim()
+    const shown = (await owner.getByTestId('link-create-user').textContent())!.trim()
+    // Copied as shown: the copy button puts the link on the clipboard.
+    await owner.getByRole('button', { name: 'Copy Create-user link (a partner\'s link, to the recall)' }).click()
+    const link = await owner.evaluate(() => navigator.clipboard.readText())
+    expect(link).toBe(shown)
     expect(link).toContain('/cohort/create-user/')
     expect(link).toMatch(/\?redirect=recall$/)
     const recallLink = (await owner.getByTestId('link-recall').textContent())!.trim()
     await expect.poll(() => owner.locator('[data-username="cohort-0042"]').count()).toBe(1)
+
+    // No admin credential is kept in the browser's storage (the CSRF token lives in the page's memory).
+    expect(await owner.evaluate(() => localStorage.length + sessionStorage.length)).toBe(0)
 
     for (const address of [link, recallLink]) {
       const respondent = await newPage()
@@ -122,6 +129,22 @@ describe('a staff account limited to one survey', () => {
       .map(async path => (await fetch(path, { credentials: 'same-origin' })).status)))
     expect(statuses).toEqual([404, 404, 200])
     expect(staff.errors).toEqual([])
+  })
+
+  it('"sign out everywhere" (confirmed) ends its other sign-ins: their next call is answered 401 and they go to the sign-in page', async () => {
+    const [first, second] = [await newPage(), await newPage()]
+    for (const page of [first, second]) {
+      await page.goto(url('/admin/login'))
+      await submitPassword(page, STAFF.email, STAFF.password)
+      await page.getByTestId('survey-list').waitFor()
+    }
+    await first.getByTestId('sign-out-everywhere').click()
+    await first.getByTestId('confirm').click()
+    await first.waitForURL(/\/admin\/login$/)
+    await second.getByRole('link', { name: 'Deliveries' }).click()
+    await second.waitForURL(address => new URL(address).pathname === '/admin/login' && new URL(address).searchParams.get('next') === '/admin/deliveries')
+    await second.locator('#login-email').waitFor()
+    expect([...first.errors, ...second.errors]).toEqual([])
   })
 })
 
