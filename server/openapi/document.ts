@@ -8,10 +8,15 @@ import {
   authLinksCsvSchema,
   authTokenRotatedSchema,
   deliveryListQuerySchema,
+  completionPreviewQuerySchema,
+  completionPreviewSchema,
   deliveryResendResultSchema,
+  notificationTestSchema,
   respondentListQuerySchema,
   surveyDeletedSchema,
   surveyDeleteQuerySchema,
+  surveySecretCreatedSchema,
+  surveySecretSchema,
 } from '#shared/schemas/admin'
 import {
   feedbackSubmissionListSchema, recallSessionViewSchema, sessionCancelResultSchema, sessionSaveSchema, submissionRequestSchema,
@@ -43,8 +48,10 @@ import {
 } from '#shared/schemas/survey'
 import { ADMIN_SCOPES, type AdminScope } from '#server/services/access-tokens'
 import {
-  adminPasswordLinkSchema, adminRecoveryCodesSchema, adminSecondFactorSchema, adminSessionSchema, adminSignInSchema,
-  adminTotpConfirmSchema, adminTotpEnrolmentSchema,
+  adminAccountChangedSchema, adminAccountCreatedSchema, adminAccountCreateSchema, adminAccountListSchema, adminAccountUpdateSchema,
+  adminPasswordLinkSchema, adminRecoveryCodesSchema, adminSecondFactorSchema, adminSessionSchema, adminSetPasswordLinkSchema,
+  adminSignInSchema, adminTokenCreatedSchema, adminTokenCreateSchema, adminTokenListSchema, adminTokenSchema, adminTotpConfirmSchema,
+  adminTotpEnrolmentSchema, auditPageSchema, auditQuerySchema,
 } from '#shared/schemas/admin-console'
 
 type Auth = 'none' | 'respondent' | 'refreshCookie' | 'adminSession' | AdminScope
@@ -112,6 +119,8 @@ const respondent = group('Respondent', 'respondent', [401, 403, 404])
 const admin = (scope: AdminScope) => group('Admin', scope, [401, 403, 404, 429])
 const consoleSignedIn = group('Console', 'adminSession', [401, 403])
 const consoleOpen = group('Console', 'none', [403])
+/** Console accounts and tokens: an owner's console sign-in; a token or a staff account gets 403. */
+const owner = group('Console', 'adminSession', [401, 403, 429])
 
 const signedInAnswer = answer('An access token (and the HttpOnly refresh cookie), or a captcha challenge.', loginResponseSchema)
 
@@ -182,6 +191,21 @@ const operationTable: Record<`${Uppercase<Operation['method']>} /api/${string}`,
     'Webhook deliveries with their attempts', answer('Deliveries, newest first.', deliveryListSchema), { query: deliveryListQuerySchema }),
   'POST /api/admin/deliveries/{id}/resend': admin('deliveries:write')(
     'Send a delivery again (same webhook-id)', answer('Queued.', deliveryResendResultSchema), { status: 202 }),
+  'POST /api/admin/surveys/{slug}/secrets': admin('surveys:write')(
+    'Generate a new JWT secret (`genUserKey`) or webhook signing secret', answer('The new secret, shown this once.', surveySecretCreatedSchema),
+    { body: surveySecretSchema, description: 'The old secret stops working at once. Audited without the secret.' },
+  ),
+  'POST /api/admin/surveys/{slug}/notifications/test': admin('deliveries:write')(
+    'Send a signed test event to every notification target', answer('Queued through the outbox, one delivery per URL.', notificationTestSchema),
+    { status: 202, fails: [400, 401, 403, 404, 429], description: 'Event type `webhook.test`; 400 (`errors.notifications`) without a target.' },
+  ),
+  'GET /api/admin/surveys/{slug}/completion-preview': admin('surveys:read')(
+    'The completion URL the redirect scheme gives a respondent (`?username=`, default `sample`)', answer('The URL, or null.', completionPreviewSchema),
+    { query: completionPreviewQuerySchema },
+  ),
+  'GET /api/admin/audit': admin('audit:read')('The audit log, newest first', answer('A page of entries.', auditPageSchema), {
+    query: auditQuerySchema, description: 'A caller limited to some surveys sees only their entries; another survey answers 404.',
+  }),
 
   'POST /api/admin/session': consoleOpen('Sign in to the console with e-mail and password', answer('The sign-in.', adminSessionSchema), {
     description: 'Sets the HttpOnly `rg_admin` cookie. `stage` says whether a second factor (or setting one up) comes next.',
@@ -201,6 +225,24 @@ const operationTable: Record<`${Uppercase<Operation['method']>} /api/${string}`,
   ),
   'POST /api/admin/session/sign-out-everywhere': consoleSignedIn(
     'End every sign-in of the account, on every device', answer('Signed out everywhere.', okSchema)),
+  'GET /api/admin/accounts': owner('Console accounts (owners only)', answer('The accounts.', adminAccountListSchema)),
+  'POST /api/admin/accounts': owner('Create a console account', answer('Created, with its one-time set-password link.', adminAccountCreatedSchema), {
+    body: adminAccountCreateSchema, status: 201, also: { 409: answer('An account with this e-mail address exists (`errors.email`).') },
+  }),
+  'PATCH /api/admin/accounts/{id}': owner('Rename, change the role or surveys of, disable or enable an account', answer('Changed.', adminAccountChangedSchema), {
+    body: adminAccountUpdateSchema, fails: [401, 403, 404, 429],
+    also: { 409: answer('It would leave no enabled owner.') },
+  }),
+  'POST /api/admin/accounts/{id}/password-link': owner(
+    'A new one-time set-password link for an account', answer('The link, shown this once.', adminSetPasswordLinkSchema),
+    { fails: [400, 401, 403, 404, 429] },
+  ),
+  'GET /api/admin/tokens': owner('Personal access tokens (owners only)', answer('The tokens, newest first.', adminTokenListSchema)),
+  'POST /api/admin/tokens': owner(
+    'Create a personal access token', answer('Created; `token` is shown this once.', adminTokenCreatedSchema), { body: adminTokenCreateSchema, status: 201 }),
+  'DELETE /api/admin/tokens/{id}': owner('Revoke a personal access token (again: no change)', answer('Revoked.', adminTokenSchema), {
+    fails: [400, 401, 403, 404, 429],
+  }),
   'POST /api/admin/password': consoleOpen(
     'Set a console account\'s password from its one-time link', answer('The password is set; every sign-in of the account has ended.', okSchema),
     { body: adminPasswordLinkSchema, also: { 503: passwordQueueFull } },
@@ -277,7 +319,7 @@ export function openApiDocument(appVersion: string): Record<string, unknown> {
       { name: 'Partner', description: 'Partner backends: a JWT signed with the survey\'s secret.' },
       { name: 'Respondent', description: 'The survey app: respondent access tokens (15 min) and the refresh cookie.' },
       { name: 'Admin', description: `Personal access tokens with scopes (${ADMIN_SCOPES.join(', ')}), or the console's sign-in.` },
-      { name: 'Console', description: 'The admin console\'s sign-in: accounts, two-factor (TOTP), sessions.' },
+      { name: 'Console', description: 'The admin console\'s sign-in (accounts, two-factor TOTP, sessions); owners manage accounts and tokens.' },
     ],
     paths,
     components: {
