@@ -112,6 +112,11 @@ describe('the console (axe-core, WCAG 2.1 A and AA; 1024 and 768 px)', () => {
     await page.locator('#account-name').fill('Helper')
     await page.getByTestId('account-surveys-some').check()
     await page.getByTestId('create-account').click()
+    // "Only these surveys" with none ticked: the API's message for the field.
+    await page.locator('#account-surveys-error').waitFor()
+    await check('/admin/accounts with a message for a field')
+    await page.locator('#account-surveys-walk').check()
+    await page.getByTestId('create-account').click()
     await page.getByTestId('password-link').waitFor()
     await check('/admin/accounts with a set-password link shown once')
     const link = (await page.getByTestId('password-link').textContent())!.trim()
