@@ -23,7 +23,10 @@ function checker(page: TestPage, found: string[]) {
     if (lang !== 'en') found.push(`${where}: <html lang="${lang}">, not en`)
     for (const width of WIDTHS) {
       await page.setViewportSize({ width, height: 900 })
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+      const overflow = await page.evaluate(() => {
+        const { document } = globalThis as unknown as { document: { documentElement: { scrollWidth: number, clientWidth: number } } }
+        return document.documentElement.scrollWidth - document.documentElement.clientWidth
+      })
       if (overflow > 0) found.push(`${where} at ${width} px: the page scrolls sideways by ${overflow} px`)
       found.push(...await axeViolations(page, `${where} at ${width} px`))
     }

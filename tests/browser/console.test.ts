@@ -66,7 +66,8 @@ describe('an owner created by the CLI', () => {
     const shown = (await owner.getByTestId('link-create-user').textContent())!.trim()
     // Copied as shown: the copy button puts the link on the clipboard.
     await owner.getByRole('button', { name: 'Copy Create-user link (a partner\'s link, to the recall)' }).click()
-    const link = await owner.evaluate(() => navigator.clipboard.readText())
+    type Clipboard = { navigator: { clipboard: { readText: () => Promise<string> } } }
+    const link = await owner.evaluate(() => (globalThis as unknown as Clipboard).navigator.clipboard.readText())
     expect(link).toBe(shown)
     expect(link).toContain('/cohort/create-user/')
     expect(link).toMatch(/\?redirect=recall$/)
@@ -75,7 +76,10 @@ describe('an owner created by the CLI', () => {
 
     // No admin credential is kept in the browser's storage (the CSRF token lives in the page's memory);
     // only the router's scroll positions are.
-    const stored = await owner.evaluate(() => [...Object.entries(localStorage), ...Object.entries(sessionStorage)])
+    const stored = await owner.evaluate(() => {
+      const { localStorage, sessionStorage } = globalThis as unknown as Record<'localStorage' | 'sessionStorage', Record<string, string>>
+      return [...Object.entries(localStorage), ...Object.entries(sessionStorage)]
+    })
     expect(stored.map(([key]) => key).filter(key => key !== 'vue-router:scroll')).toEqual([])
     const { csrfToken } = await owner.evaluate(async () => (await fetch('/api/admin/session')).json())
     for (const credential of [csrfToken, secret, totpSecret, OWNER.password]) expect(JSON.stringify(stored)).not.toContain(credential)
