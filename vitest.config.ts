@@ -23,6 +23,7 @@ const serverTests = {
 const postgresApiTests = [
   'auth', 'create-user', 'generate-user', 'languages', 'no-secrets', 'openapi', 'partner-walkthrough', 'public-surveys',
   'recall', 'security-headers', 'survey-languages', 'usernames', 'webhooks', 'multi-server', 'survey-limited-tokens',
+  'console-admin-api',
 ].map(name => `tests/api/${name}.test.ts`)
 
 // Without it, tests/support/summary-reporter.ts says once that the PostgreSQL run was skipped.
