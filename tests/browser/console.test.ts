@@ -1,8 +1,11 @@
+import { readFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eq } from 'drizzle-orm'
-import { upsertSurveys } from '#server/services/surveys'
+import { CLI_ACTOR } from '#server/services/audit'
+import { createRespondent } from '#server/services/respondent-admin'
+import { findSurveyBySlug, upsertSurveys } from '#server/services/surveys'
 import { useBrowser, type TestPage } from '../support/browser'
 import { createConsoleAccount, firstOwnerSignIn, submitPassword } from '../support/console'
 import { schema } from '../support/engine'
@@ -109,6 +112,46 @@ describe('an owner created by the CLI', () => {
     await owner.getByTestId('confirm').click()
     await expect.poll(() => row.locator('.badge').textContent()).toBe('disabled')
   })
+
+  it('previews the completion URL of the redirect scheme, and sends a test event to the notification targets', async () => {
+    await owner.getByRole('link', { name: 'Cohort recall' }).click()
+    await owner.getByTestId('survey-form').waitFor()
+    await owner.getByTestId('send-test-event').click()
+    // No target yet: the API's message says so.
+    await expect.poll(() => owner.getByTestId('test-event-result').textContent()).toMatch(/No test event was sent/)
+
+    await owner.getByTestId('redirect-url').fill('https://partner.example.org/done?who={identifier}')
+    await owner.locator('#survey-redirect-identifier').fill('username')
+    await owner.getByTestId('add-notification').click()
+    await owner.locator('#survey-notification-0-url').fill(`${receiver.origin}/cohort-hooks`)
+    await owner.getByTestId('save-survey').click()
+    // Notifications without a webhook secret: one is made, and shown once.
+    await owner.getByTestId('new-webhook-secret').waitFor()
+    await owner.locator('#preview-username').fill('cohort-0042')
+    await owner.getByTestId('preview-completion').click()
+    await expect.poll(() => owner.getByTestId('completion-url').textContent()).toContain('https://partner.example.org/done?who=cohort-0042')
+
+    await owner.getByTestId('send-test-event').click()
+    await expect.poll(() => owner.getByTestId('test-event-result').textContent()).toMatch(/on its way to 1 target/)
+    await expect.poll(() => receiver.received.filter(request => request.path === '/cohort-hooks').map(request => request.json?.type)).toContain('webhook.test')
+    expect(owner.errors).toEqual([])
+  })
+
+  it('exports the links of every respondent as CSV, counting the rows against the respondents', async () => {
+    const db = server.db()
+    const survey = (await findSurveyBySlug(db, 'cohort'))!
+    for (let index = 0; index < 120; index++) await createRespondent(db, survey, { username: `bulk-${index}` }, CLI_ACTOR)
+    await owner.goto(url('/admin/surveys/cohort/respondents'))
+    await expect.poll(() => owner.getByTestId('respondent-count').textContent()).toMatch(/^121 respondents/)
+    const [download] = await Promise.all([owner.waitForEvent('download'), owner.getByTestId('export-csv').click()])
+    expect(download.suggestedFilename()).toBe('cohort-auth-links.csv')
+    const lines = (await readFile((await download.path())!, 'utf8')).trim().split('\r\n')
+    expect(lines[0]).toBe('userId,username,authToken,shortLink,surveyLink,feedbackLink')
+    expect(lines).toHaveLength(122)
+    await expect.poll(() => owner.getByTestId('export-status').textContent()).toMatch(/^Done: 121 rows/)
+    expect(await owner.getByTestId('export-progress').getAttribute('value')).toBe('121')
+    expect(await owner.getByTestId('export-progress').getAttribute('max')).toBe('121')
+  })
 })
 
 describe('a staff account limited to one survey', () => {
@@ -210,13 +253,14 @@ describe('a form on another site', () => {
     })
     await new Promise<void>(resolve => site.listen(0, otherHost, resolve))
     try {
+      const elsewhere = `http://${otherHost}:${(site.address() as AddressInfo).port}/`
       const page = await owner.context().newPage()
-      await page.goto(`http://${otherHost}:${(site.address() as AddressInfo).port}/`)
+      await page.goto(elsewhere)
       const [signIn] = await Promise.all([page.waitForResponse(`${app.origin}/api/admin/session`), page.locator('form').first().locator('button').click()])
       expect(signIn.status()).toBe(403)
       expect(await signIn.headerValue('set-cookie')).toBeNull()
 
-      await page.goBack()
+      await page.goto(elsewhere)
       const [create] = await Promise.all([page.waitForResponse(`${app.origin}/api/admin/surveys`), page.locator('#create button').click()])
       // The SameSite=Strict cookie stays home: without it the console's endpoint has no sign-in to act for.
       expect([401, 403]).toContain(create.status())
