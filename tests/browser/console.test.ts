@@ -9,7 +9,7 @@ import { findSurveyBySlug, upsertSurveys } from '#server/services/surveys'
 import { useBrowser, type TestPage } from '../support/browser'
 import { createConsoleAccount, firstOwnerSignIn, submitPassword } from '../support/console'
 import { schema } from '../support/engine'
-import { url, useTestServer } from '../support/server'
+import { request, url, useTestServer } from '../support/server'
 import { startWebhookReceiver } from '../support/webhook-receiver'
 
 // The admin console in Chromium: an owner made by the CLI signs in with password and TOTP and sets up a
@@ -151,6 +151,36 @@ describe('an owner created by the CLI', () => {
     await expect.poll(() => owner.getByTestId('export-status').textContent()).toMatch(/^Done: 121 rows/)
     expect(await owner.getByTestId('export-progress').getAttribute('value')).toBe('121')
     expect(await owner.getByTestId('export-progress').getAttribute('max')).toBe('121')
+  })
+})
+
+describe('access tokens', () => {
+  it('an owner creates one limited to a survey (shown once), sees its last use, and revokes it after confirming', async () => {
+    await owner.getByRole('link', { name: 'Access tokens' }).click()
+    await owner.getByTestId('empty-tokens').waitFor()
+    await owner.locator('#token-name').fill('alpha-portal')
+    await owner.locator('#token-scope-respondents\\:read').check()
+    await owner.getByTestId('token-surveys-some').check()
+    await owner.locator('#token-surveys-alpha').check()
+    await owner.getByTestId('create-token').click()
+    const token = (await owner.getByTestId('new-token').textContent())!.trim()
+    expect(token).toMatch(/^rgpat_\d+_[\w-]+$/)
+    const row = owner.locator('[data-token="alpha-portal"]')
+    expect(await row.getByTestId('token-last-used').textContent()).toMatch(/never/)
+
+    const bearer = { authorization: `Bearer ${token}` }
+    expect((await request('/api/admin/surveys/alpha/respondents', { headers: bearer })).status).toBe(200)
+    expect((await request('/api/admin/surveys/beta/respondents', { headers: bearer })).status).toBe(404)
+    await owner.reload()
+    await expect.poll(() => row.getByTestId('token-last-used').textContent()).not.toMatch(/never/)
+    // Shown once: not after a reload.
+    expect(await owner.getByTestId('new-token').count()).toBe(0)
+
+    await row.getByTestId('revoke-token').click()
+    await owner.getByTestId('confirm').click()
+    await expect.poll(() => row.textContent()).toMatch(/revoked/)
+    expect((await request('/api/admin/surveys/alpha/respondents', { headers: bearer })).status).toBe(401)
+    expect(owner.errors).toEqual([])
   })
 })
 
