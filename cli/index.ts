@@ -7,7 +7,8 @@ import {
 import { listDeliveries, resendDelivery } from '#server/services/webhooks'
 import { ADMIN_SCOPES, createAccessToken, listAccessTokens, revokeAccessToken } from '#server/services/access-tokens'
 import { authLinksCsv, rotateAuthToken } from '#server/services/respondent-admin'
-import { audit, CLI_ACTOR, recentAudit } from '#server/services/audit'
+import { audit, auditPage, CLI_ACTOR } from '#server/services/audit'
+import { auditQuerySchema } from '#shared/schemas/admin-console'
 import {
   createAdminAccount, issuePasswordLink, listAdminAccounts, PASSWORD_LINK_HOURS, setAdminDisabled, setPasswordLink,
 } from '#server/services/admin-accounts'
@@ -35,7 +36,8 @@ const usage = `Respondent Gateway admin CLI — npm run cli -- <command>
   respondents:username-collisions [--json]
                                respondents of one survey whose usernames differ only in Unicode
                                normalisation (NFC/NFD), which start-up could not merge into one spelling
-  audit:list [--limit <n>]     recent changes and credential downloads, through the admin API or
+  audit:list [--survey <slug>] [--actor <text>] [--limit <n>] [--page <n>]
+                               recent changes and credential downloads, through the admin API or
                                this CLI (who, what, when)
   respondents:rotate-token <slug> <userId>
                                a new auth token for the respondent (printed once); links sent
@@ -182,11 +184,12 @@ const commands: Record<string, Command> = {
   },
   'audit:list': async (args) => {
     const { flags } = parseArgs(args)
-    const limit = flags.limit === undefined ? 50 : Number(flags.limit)
-    if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw new AppError(400, 'Invalid option', { limit: { msg: 'must be a whole number from 1 to 10000' } })
-    const rows = await recentAudit(useDb(), limit)
-    if (!rows.length) return void console.log('No audited changes.')
-    console.table(rows.map(row => ({ at: row.at.toISOString(), actor: row.actor, action: row.action, target: row.target, details: row.details ? JSON.stringify(row.details) : '' })))
+    // The same options, checked the same way, as GET /api/admin/audit.
+    const query = auditQuerySchema.safeParse({ survey: flags.survey, actor: flags.actor, limit: flags.limit, page: flags.page })
+    if (!query.success) throw validationError(query.error, 'Invalid option')
+    const { entries } = await auditPage(useDb(), query.data, null)
+    if (!entries.length) return void console.log('No audited changes.')
+    console.table(entries.map(({ id: _id, details, ...entry }) => ({ ...entry, details: details ? JSON.stringify(details) : '' })))
   },
   'deliveries:resend': async ([id]) => {
     if (!id) throw new AppError(400, 'Name the delivery: deliveries:resend <id>')

@@ -63,10 +63,3 @@ export function auditPage(db: Db, query: AuditQuery, visible: string[] | null) {
     return { entries, page: query.page, limit: query.limit, total }
   })
 }
-
-export function recentAudit(db: Db, limit = 100) {
-  return read(db, function* (db) {
-    const { auditLog } = tables(db)
-    return yield* rows(db.select().from(auditLog).orderBy(desc(auditLog.id)).limit(limit))
-  })
-}
