@@ -15,6 +15,9 @@ const routeRules: Record<string, { ssr?: boolean, headers?: Record<string, strin
   '/*/home': { ssr: false },
   '/*/recall': { ssr: false },
   '/*/feedback': { ssr: false },
+  // The admin console renders in the browser: its sign-in is a cookie plus a CSRF token held in memory.
+  '/admin': { ssr: false, headers: { 'cache-control': 'no-store' } },
+  '/admin/**': { ssr: false, headers: { 'cache-control': 'no-store' } },
 }
 
 // Every runtime value is here; each is overridable by its NUXT_… environment variable

@@ -24,7 +24,7 @@ const postgresApiTests = [
   'admin', 'admin-audit', 'admin-console', 'auth', 'cli-and-database', 'create-user', 'database-fault', 'generate-user',
   'hostile-crowd', 'hostile-input', 'languages', 'no-secrets', 'openapi', 'partner-walkthrough', 'public-surveys',
   'recall', 'security-headers', 'survey-languages', 'usernames', 'webhooks', 'multi-server', 'survey-limited-tokens',
-  'postgres-deployments',
+  'postgres-deployments', 'console-admin-api',
 ].map(name => `tests/api/${name}.test.ts`)
 
 // Without it, tests/support/summary-reporter.ts says once that the PostgreSQL run was skipped.

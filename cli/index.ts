@@ -7,9 +7,10 @@ import {
 import { listDeliveries, resendDelivery } from '#server/services/webhooks'
 import { ADMIN_SCOPES, createAccessToken, listAccessTokens, revokeAccessToken } from '#server/services/access-tokens'
 import { authLinksCsv, rotateAuthToken } from '#server/services/respondent-admin'
-import { audit, CLI_ACTOR, recentAudit } from '#server/services/audit'
+import { audit, auditPage, CLI_ACTOR } from '#server/services/audit'
+import { auditQuerySchema } from '#shared/schemas/admin-console'
 import {
-  createAdminAccount, issuePasswordLink, listAdminAccounts, PASSWORD_LINK_HOURS, setAdminDisabled,
+  createAdminAccount, issuePasswordLink, listAdminAccounts, PASSWORD_LINK_HOURS, setAdminDisabled, setPasswordLink,
 } from '#server/services/admin-accounts'
 import { usernameCollisions } from '#server/database/data-migrations'
 import { CopyRefused, copySqliteToPostgres } from '#server/database/copy-to-postgres'
@@ -21,7 +22,7 @@ const usage = `Respondent Gateway admin CLI — npm run cli -- <command>
 
   surveys:upsert <file.json>   create or update surveys (one object or an array) by slug
   surveys:list                 list surveys (secrets shown only as set / not set)
-  deliveries:list [--survey <slug>] [--status pending|delivered|failed] [--json]
+  deliveries:list [--survey <slug>] [--status pending|delivered|failed] [--event <type>] [--json]
                                webhook deliveries with their attempts
   deliveries:resend <id>       send a webhook delivery again (same webhook-id)
   tokens:create --name <n> --scopes <a,b,…> [--surveys <slug,…>] [--expires-in-days <n>]
@@ -35,7 +36,8 @@ const usage = `Respondent Gateway admin CLI — npm run cli -- <command>
   respondents:username-collisions [--json]
                                respondents of one survey whose usernames differ only in Unicode
                                normalisation (NFC/NFD), which start-up could not merge into one spelling
-  audit:list [--limit <n>]     recent changes and credential downloads, through the admin API or
+  audit:list [--survey <slug>] [--actor <text>] [--limit <n>] [--page <n>]
+                               recent changes and credential downloads, through the admin API or
                                this CLI (who, what, when)
   respondents:rotate-token <slug> <userId>
                                a new auth token for the respondent (printed once); links sent
@@ -106,10 +108,11 @@ const commands: Record<string, Command> = {
   'deliveries:list': async (args) => {
     const { flags } = parseArgs(args)
     // The same options, checked the same way, as GET /api/admin/deliveries.
-    const query = deliveryListQuerySchema.safeParse({ survey: flags.survey, status: flags.status, limit: 500 })
+    const query = deliveryListQuerySchema.safeParse({ survey: flags.survey, status: flags.status, event: flags.event, limit: 500 })
     if (!query.success) throw validationError(query.error, 'Invalid option')
     const surveyIds = query.data.survey === undefined ? undefined : [(await surveyNamed(query.data.survey)).id]
-    const deliveries = await listDeliveries(useDb(), { surveyIds, status: query.data.status, limit: query.data.limit })
+    const { status, event, limit } = query.data
+    const deliveries = await listDeliveries(useDb(), { surveyIds, status, event, limit })
     if (flags.json) return void console.log(JSON.stringify(deliveries, null, 2))
     if (!deliveries.length) return void console.log('No webhook deliveries.')
     console.table(deliveries.map(({ attemptLog, ...delivery }) => ({
@@ -130,9 +133,7 @@ const commands: Record<string, Command> = {
     const surveys = flags.surveys === undefined ? undefined : list(flags.surveys)
     const expiresInDays = flags['expires-in-days'] === undefined ? undefined : Number(flags['expires-in-days'])
     const db = useDb()
-    const created = await createAccessToken(db, { name: flags.name === true ? '' : flags.name, scopes: list(flags.scopes), surveys, expiresInDays })
-    const { token: _secret, ...settings } = created
-    await audit(db, CLI_ACTOR, 'token.create', `token:${created.id}`, settings)
+    const created = await createAccessToken(db, { name: flags.name === true ? '' : flags.name, scopes: list(flags.scopes), surveys, expiresInDays }, CLI_ACTOR)
     console.log(JSON.stringify({ ...created, note: 'The token is shown this once. Store it as a secret.' }, null, 2))
   },
   'tokens:list': async () => {
@@ -143,8 +144,7 @@ const commands: Record<string, Command> = {
   'tokens:revoke': async ([id]) => {
     if (!id || !/^\d+$/.test(id)) throw new AppError(400, 'Name the token: tokens:revoke <id>')
     const db = useDb()
-    await revokeAccessToken(db, Number(id))
-    await audit(db, CLI_ACTOR, 'token.revoke', `token:${id}`)
+    await revokeAccessToken(db, Number(id), CLI_ACTOR)
     console.log(`Token ${id} revoked.`)
   },
   'respondents:export': async (args) => {
@@ -155,7 +155,7 @@ const commands: Record<string, Command> = {
     const origin = appOrigin(flags)
     const db = useDb()
     const csv = await authLinksCsv(db, survey, origin)
-    await audit(db, CLI_ACTOR, 'respondent.export-auth-links', survey.slug, { respondents: csv.trim().split('\r\n').length - 1 })
+    await audit(db, CLI_ACTOR, 'respondent.export-auth-links', survey.slug, { respondents: csv.trim().split('\r\n').length - 1 }, survey.slug)
     if (typeof flags.out !== 'string') return void process.stdout.write(csv)
     writeFileSync(resolve(process.cwd(), flags.out), csv, { mode: 0o600 })
     console.log(`Wrote the sign-in links of ${csv.trim().split('\n').length - 1} respondent(s) to ${flags.out}.`)
@@ -184,11 +184,12 @@ const commands: Record<string, Command> = {
   },
   'audit:list': async (args) => {
     const { flags } = parseArgs(args)
-    const limit = flags.limit === undefined ? 50 : Number(flags.limit)
-    if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw new AppError(400, 'Invalid option', { limit: { msg: 'must be a whole number from 1 to 10000' } })
-    const rows = await recentAudit(useDb(), limit)
-    if (!rows.length) return void console.log('No audited changes.')
-    console.table(rows.map(row => ({ at: row.at.toISOString(), actor: row.actor, action: row.action, target: row.target, details: row.details ? JSON.stringify(row.details) : '' })))
+    // The same options, checked the same way, as GET /api/admin/audit.
+    const query = auditQuerySchema.safeParse({ survey: flags.survey, actor: flags.actor, limit: flags.limit, page: flags.page })
+    if (!query.success) throw validationError(query.error, 'Invalid option')
+    const { entries } = await auditPage(useDb(), query.data, null)
+    if (!entries.length) return void console.log('No audited changes.')
+    console.table(entries.map(({ id: _id, details, ...entry }) => ({ ...entry, details: details ? JSON.stringify(details) : '' })))
   },
   'deliveries:resend': async ([id]) => {
     if (!id) throw new AppError(400, 'Name the delivery: deliveries:resend <id>')
@@ -211,11 +212,10 @@ const commands: Record<string, Command> = {
     const password = flags['password-stdin'] ? readFileSync(0, 'utf8').replace(/\r?\n$/, '') : undefined
     const db = useDb()
     const input = { email: text(flags.email), name: text(flags.name), role: text(flags.role), surveys }
-    const { account, passwordToken } = await createAdminAccount(db, input, { password })
-    await audit(db, CLI_ACTOR, 'admin.create', `admin:${account.id}`, { email: account.email, role: account.role, surveys: account.surveys })
+    const { account, passwordToken } = await createAdminAccount(db, input, { password, actor: CLI_ACTOR })
     console.log(JSON.stringify(account, null, 2))
     if (passwordToken) {
-      console.log(`\nSet-password link (works once, for ${PASSWORD_LINK_HOURS} hours): ${appOrigin(flags)}/admin/set-password#${passwordToken}`)
+      console.log(`\nSet-password link (works once, for ${PASSWORD_LINK_HOURS} hours): ${setPasswordLink(appOrigin(flags), passwordToken)}`)
     }
   },
   'admins:list': async () => {
@@ -226,24 +226,21 @@ const commands: Record<string, Command> = {
   'admins:disable': async ([email]) => {
     if (!email) throw new AppError(400, 'Name the account: admins:disable <email>')
     const db = useDb()
-    const account = await setAdminDisabled(db, email, true)
-    await audit(db, CLI_ACTOR, 'admin.disable', `admin:${account.id}`, { email: account.email })
+    const account = await setAdminDisabled(db, email, true, CLI_ACTOR)
     console.log(`Disabled ${account.email}; its console sign-ins have ended.`)
   },
   'admins:enable': async ([email]) => {
     if (!email) throw new AppError(400, 'Name the account: admins:enable <email>')
     const db = useDb()
-    const account = await setAdminDisabled(db, email, false)
-    await audit(db, CLI_ACTOR, 'admin.enable', `admin:${account.id}`, { email: account.email })
+    const account = await setAdminDisabled(db, email, false, CLI_ACTOR)
     console.log(`Enabled ${account.email}.`)
   },
   'admins:password-link': async (args) => {
     const { flags, positional: [email] } = parseArgs(args)
     if (!email) throw new AppError(400, 'Name the account: admins:password-link <email>')
     const db = useDb()
-    const token = await issuePasswordLink(db, email)
-    await audit(db, CLI_ACTOR, 'admin.password-link', `admin:${email.trim().toLowerCase()}`)
-    console.log(`Set-password link (works once, for ${PASSWORD_LINK_HOURS} hours): ${appOrigin(flags)}/admin/set-password#${token}`)
+    const token = await issuePasswordLink(db, email, CLI_ACTOR)
+    console.log(`Set-password link (works once, for ${PASSWORD_LINK_HOURS} hours): ${setPasswordLink(appOrigin(flags), token)}`)
   },
   'db:copy': async (args) => {
     const { flags } = parseArgs(args)

@@ -249,10 +249,13 @@ export const auditLog = pgTable('audit_log', {
   actor: text('actor').notNull(),
   action: text('action').notNull(),
   target: text('target').notNull(),
+  /** The survey (slug, lower case) the change concerns; null for accounts, tokens and the like. */
+  survey: text('survey'),
   details: jsonb('details').$type<Record<string, unknown>>(),
   at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull().$defaultFn(() => new Date()),
 }, table => [
   index('audit_log_at_idx').on(table.at),
+  index('audit_log_survey_idx').on(table.survey, table.id),
 ])
 
 /** The survey team's console accounts (`npm run cli -- admins:create`). */

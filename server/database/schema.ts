@@ -246,10 +246,13 @@ export const auditLog = sqliteTable('audit_log', {
   actor: text('actor').notNull(),
   action: text('action').notNull(),
   target: text('target').notNull(),
+  /** The survey (slug, lower case) the change concerns; null for accounts, tokens and the like. */
+  survey: text('survey'),
   details: text('details', { mode: 'json' }).$type<Record<string, unknown>>(),
   at: integer('at', { mode: 'timestamp_ms' }).notNull().$defaultFn(() => new Date()),
 }, table => [
   index('audit_log_at_idx').on(table.at),
+  index('audit_log_survey_idx').on(table.survey, table.id),
 ])
 
 /** The survey team's console accounts (`npm run cli -- admins:create`). */

@@ -11,7 +11,7 @@ import { badRequest, forbidden, notFound, tooManyRequests, unauthorized } from '
 import { routerParam } from '#server/utils/request'
 import { safeEqual } from '#server/utils/tokens'
 import { assertSameOrigin } from './same-origin'
-import { adminRateLimit, adminSessionSettings, isHttps } from './settings'
+import { adminRateLimit, adminSessionSettings, isHttps, publicOrigin } from './settings'
 
 export const ADMIN_COOKIE = 'rg_admin'
 
@@ -118,8 +118,18 @@ export function requireEverySurvey(event: H3Event, action: string) {
   if (principalOf(event).surveys !== null) throw forbidden(`This token is limited to named surveys: it cannot ${action}.`)
 }
 
-export function userIdParam(event: H3Event): number {
-  const value = routerParam(event, 'userId')
-  if (!/^\d{1,15}$/.test(value)) throw badRequest('userId must be a number.', { userId: { msg: 'must be a number' } })
+/** A numeric path parameter (`userId`, `id`): 400 naming it when it is not a number. */
+export function numberParam(event: H3Event, name: string): number {
+  const value = routerParam(event, name)
+  if (!/^\d{1,15}$/.test(value)) throw badRequest(`${name} must be a number.`, { [name]: { msg: 'must be a number' } })
   return Number(value)
+}
+
+export const userIdParam = (event: H3Event) => numberParam(event, 'userId')
+
+/** The origin links are written on (sign-in links, set-password links); 400 when the request names no host. */
+export function linkOrigin(event: H3Event) {
+  const origin = publicOrigin(event)
+  if (!origin) throw badRequest('The Host header does not name a host: the links cannot be written (set NUXT_PUBLIC_ORIGIN).', { host: { msg: 'is not a valid host' } })
+  return origin
 }

@@ -8,10 +8,15 @@ import {
   authLinksCsvSchema,
   authTokenRotatedSchema,
   deliveryListQuerySchema,
+  completionPreviewQuerySchema,
+  completionPreviewSchema,
   deliveryResendResultSchema,
+  notificationTestSchema,
   respondentListQuerySchema,
   surveyDeletedSchema,
   surveyDeleteQuerySchema,
+  surveySecretCreatedSchema,
+  surveySecretSchema,
 } from '#shared/schemas/admin'
 import {
   feedbackSubmissionListSchema, recallSessionViewSchema, sessionCancelResultSchema, sessionSaveSchema, submissionRequestSchema,
@@ -43,8 +48,10 @@ import {
 } from '#shared/schemas/survey'
 import { ADMIN_SCOPES, type AdminScope } from '#server/services/access-tokens'
 import {
-  adminPasswordLinkSchema, adminRecoveryCodesSchema, adminSecondFactorSchema, adminSessionSchema, adminSignInSchema,
-  adminTotpConfirmSchema, adminTotpEnrolmentSchema,
+  adminAccountChangedSchema, adminAccountCreatedSchema, adminAccountCreateSchema, adminAccountListSchema, adminAccountUpdateSchema,
+  adminPasswordLinkSchema, adminRecoveryCodesSchema, adminSecondFactorSchema, adminSessionSchema, adminSetPasswordLinkSchema,
+  adminSignInSchema, adminTokenCreatedSchema, adminTokenCreateSchema, adminTokenListSchema, adminTokenSchema, adminTotpConfirmSchema,
+  adminTotpEnrolmentSchema, auditPageSchema, auditQuerySchema,
 } from '#shared/schemas/admin-console'
 
 type Auth = 'none' | 'respondent' | 'refreshCookie' | 'adminSession' | AdminScope
@@ -75,235 +82,171 @@ const common = {
   404: { description: 'Not found.' },
   429: { description: 'Rate limited; see `Retry-After`.', headers: { 'Retry-After': 'Seconds to wait.' } },
 } satisfies Record<number, Answer>
+type Failure = keyof typeof common
 const answer = (description: string, schema?: z.ZodType): Answer => ({ description, schema })
-const commonAnswers = (...codes: (keyof typeof common)[]) => Object.fromEntries(codes.map(code => [code, common[code]]))
+const commonAnswers = (codes: Failure[]) => Object.fromEntries(codes.map(code => [code, common[code]]))
 const passwordQueueFull: Answer = {
   description: 'The server is busy hashing passwords; see `Retry-After`.',
   headers: { 'Retry-After': 'Seconds to wait.' },
 }
 const crossSite: Answer = { description: 'Sent from another site (a foreign `Origin` or `Sec-Fetch-Site: cross-site`).' }
 
-const operationTable: Record<`${Uppercase<Operation['method']>} /api/${string}`, Omit<Operation, 'method' | 'path'>> = {
-  'GET /api/surveys': {
-    tag: 'Public', auth: 'none', summary: 'Open-access surveys, sorted by name',
-    responses: { 200: answer('Public survey entries.', publicSurveyListSchema) },
-  },
-  'GET /api/surveys/{slug}': {
-    tag: 'Public', auth: 'none', summary: 'One survey\'s public entry (slug ignoring case)',
-    responses: { 200: answer('The public entry.', publicSurveyEntrySchema), 404: common[404] },
-  },
-  'GET /api/surveys/{slug}/availability': {
-    tag: 'Public', auth: 'none', summary: 'Whether the survey takes respondents now, and if not why',
-    responses: { 200: answer('Availability.', surveyAvailabilitySchema), 404: common[404] },
-  },
-  'POST /api/surveys/{slug}/generate-user': {
-    tag: 'Public', auth: 'none', summary: 'Self-registration on an open-access survey',
+/** What an entry of the table says beyond its summary and success answer: only where it differs from its group. */
+interface Extra extends Pick<Operation, 'description' | 'body' | 'query' | 'claims'> {
+  /** The success status when it is not 200. */
+  status?: 201 | 202
+  /** The common failures when they are not the group's (400 is added for an entry that takes a body or a query). */
+  fails?: Failure[]
+  /** Further answers: 409, 413, 503 … */
+  also?: Record<number, Answer>
+}
+type Entry = Omit<Operation, 'method' | 'path'>
+
+/** The entries of one group share their tag, their credentials and the failures they usually answer with. */
+const group = (tag: Operation['tag'], auth: Auth, usualFailures: Failure[]) =>
+  (summary: string, success: Answer, extra: Extra = {}): Entry => {
+    const { status = 200, fails = usualFailures, also, ...described } = extra
+    const failures: Failure[] = described.body || described.query ? [400, ...fails] : fails
+    return { tag, auth, summary, ...described, responses: { [status]: success, ...commonAnswers(failures), ...also } }
+  }
+
+const open = group('Public', 'none', [])
+const partner = group('Partner', 'none', [403, 404])
+const respondentSignIn = group('Respondent', 'none', [401, 403, 429])
+const refreshCookie = group('Respondent', 'refreshCookie', [])
+const respondent = group('Respondent', 'respondent', [401, 403, 404])
+/** Admin endpoints: a token with `scope`, or the console's sign-in. */
+const admin = (scope: AdminScope) => group('Admin', scope, [401, 403, 404, 429])
+const consoleSignedIn = group('Console', 'adminSession', [401, 403])
+const consoleOpen = group('Console', 'none', [403])
+/** Console accounts and tokens: an owner's console sign-in; a token or a staff account gets 403. */
+const owner = group('Console', 'adminSession', [401, 403, 429])
+
+const signedInAnswer = answer('An access token (and the HttpOnly refresh cookie), or a captcha challenge.', loginResponseSchema)
+
+const operationTable: Record<`${Uppercase<Operation['method']>} /api/${string}`, Entry> = {
+  'GET /api/surveys': open('Open-access surveys, sorted by name', answer('Public survey entries.', publicSurveyListSchema)),
+  'GET /api/surveys/{slug}': open('One survey\'s public entry (slug ignoring case)', answer('The public entry.', publicSurveyEntrySchema), { fails: [404] }),
+  'GET /api/surveys/{slug}/availability': open(
+    'Whether the survey takes respondents now, and if not why', answer('Availability.', surveyAvailabilitySchema), { fails: [404] }),
+  'POST /api/surveys/{slug}/generate-user': open('Self-registration on an open-access survey', answer('Credentials, shown once.', generatedCredentialsSchema), {
     description: 'Behind the captcha when one is configured; rate limited per client address.',
     body: generateUserBodySchema,
-    responses: {
-      200: answer('Credentials, shown once.', generatedCredentialsSchema),
-      ...commonAnswers(400, 403, 404, 429),
-      503: answer('The captcha provider did not answer in time.'),
-    },
-  },
-  'POST /api/surveys/{slug}/create-user': {
-    tag: 'Partner', auth: 'none', summary: 'Create (or find) a respondent from a partner\'s signed JWT',
+    fails: [403, 404, 429],
+    also: { 503: answer('The captcha provider did not answer in time.') },
+  }),
+  'POST /api/surveys/{slug}/create-user': partner('Create (or find) a respondent from a partner\'s signed JWT', answer('The respondent and their auth token.', createUserResponseSchema), {
     description: 'Idempotent per username. The token is checked against the survey\'s secret and JWT policy '
       + '(alg, exp, nbf, iat, sub, aud, iss, jti); its payload is a JSON object of the claims in `x-jwt-claims`.',
-    body: createUserBodySchema, claims: createUserClaimsSchema,
-    responses: {
-      200: answer('The respondent and their auth token.', createUserResponseSchema),
-      ...commonAnswers(400, 403, 404),
-      503: passwordQueueFull,
-    },
-  },
-  'GET /api/auth/captcha': {
-    tag: 'Public', auth: 'none', summary: 'Which captcha the pages should show',
-    responses: { 200: answer('Provider and public site key.', captchaSettingsSchema) },
-  },
-  'POST /api/auth/login/alias': {
-    tag: 'Respondent', auth: 'none', summary: 'Sign in with survey, username and password',
-    body: aliasLoginSchema,
-    responses: {
-      200: answer('An access token (and the HttpOnly refresh cookie), or a captcha challenge.', loginResponseSchema),
-      ...commonAnswers(400, 401, 403, 429),
-      503: passwordQueueFull,
-    },
-  },
-  'POST /api/auth/login/token': {
-    tag: 'Respondent', auth: 'none', summary: 'Sign in with an auth token (from an auth link)',
-    body: tokenLoginSchema,
-    responses: {
-      200: answer('An access token (and the HttpOnly refresh cookie), or a captcha challenge.', loginResponseSchema),
-      ...commonAnswers(400, 401, 403, 429),
-      503: passwordQueueFull,
-    },
-  },
-  'POST /api/auth/refresh': {
-    tag: 'Respondent', auth: 'refreshCookie', summary: 'Rotate the refresh cookie and get a new access token',
-    description: 'A refresh token presented twice ends the whole session.',
-    responses: { 200: answer('A new access token.', accessTokenResponseSchema), 401: common[401], 403: crossSite },
-  },
-  'POST /api/auth/logout': {
-    tag: 'Respondent', auth: 'refreshCookie', summary: 'End the session and clear the cookie',
-    responses: { 200: answer('Signed out.', okSchema), 403: crossSite },
-  },
-  'GET /api/surveys/{slug}/parameters': {
-    tag: 'Respondent', auth: 'respondent', summary: 'What the survey app needs to run the survey',
-    responses: { 200: answer('Survey parameters.', surveyParametersSchema), ...commonAnswers(401, 403, 404) },
-  },
-  'GET /api/surveys/{slug}/user-info': {
-    tag: 'Respondent', auth: 'respondent', summary: 'The signed-in respondent, their submissions and limits',
-    responses: { 200: answer('Respondent information (public custom fields only).', userInfoSchema), ...commonAnswers(401, 403, 404) },
-  },
-  'POST /api/surveys/{slug}/session': {
-    tag: 'Respondent', auth: 'respondent', summary: 'Start the recall, or resume the one in progress',
-    responses: { 200: answer('The session.', recallSessionViewSchema), ...commonAnswers(401, 403, 404) },
-  },
-  'PUT /api/surveys/{slug}/session': {
-    tag: 'Respondent', auth: 'respondent', summary: 'Save the recall in progress',
-    body: sessionSaveSchema,
-    responses: {
-      200: answer('Saved.', recallSessionViewSchema),
-      ...commonAnswers(400, 401, 403, 404),
-      413: answer('The recall state is larger than 64 KiB.'),
-    },
-  },
-  'DELETE /api/surveys/{slug}/session': {
-    tag: 'Respondent', auth: 'respondent', summary: 'Cancel the recall in progress',
-    responses: { 200: answer('Cancelled.', sessionCancelResultSchema), ...commonAnswers(401, 403, 404) },
-  },
-  'POST /api/surveys/{slug}/submission': {
-    tag: 'Respondent', auth: 'respondent', summary: 'Submit the recall',
+    body: createUserBodySchema, claims: createUserClaimsSchema, also: { 503: passwordQueueFull },
+  }),
+  'GET /api/auth/captcha': open('Which captcha the pages should show', answer('Provider and public site key.', captchaSettingsSchema)),
+  'POST /api/auth/login/alias': respondentSignIn('Sign in with survey, username and password', signedInAnswer, { body: aliasLoginSchema, also: { 503: passwordQueueFull } }),
+  'POST /api/auth/login/token': respondentSignIn('Sign in with an auth token (from an auth link)', signedInAnswer, { body: tokenLoginSchema, also: { 503: passwordQueueFull } }),
+  'POST /api/auth/refresh': refreshCookie('Rotate the refresh cookie and get a new access token', answer('A new access token.', accessTokenResponseSchema), {
+    description: 'A refresh token presented twice ends the whole session.', fails: [401], also: { 403: crossSite },
+  }),
+  'POST /api/auth/logout': refreshCookie('End the session and clear the cookie', answer('Signed out.', okSchema), { also: { 403: crossSite } }),
+  'GET /api/surveys/{slug}/parameters': respondent('What the survey app needs to run the survey', answer('Survey parameters.', surveyParametersSchema)),
+  'GET /api/surveys/{slug}/user-info': respondent(
+    'The signed-in respondent, their submissions and limits', answer('Respondent information (public custom fields only).', userInfoSchema)),
+  'POST /api/surveys/{slug}/session': respondent('Start the recall, or resume the one in progress', answer('The session.', recallSessionViewSchema)),
+  'PUT /api/surveys/{slug}/session': respondent('Save the recall in progress', answer('Saved.', recallSessionViewSchema), {
+    body: sessionSaveSchema, also: { 413: answer('The recall state is larger than 64 KiB.') },
+  }),
+  'DELETE /api/surveys/{slug}/session': respondent('Cancel the recall in progress', answer('Cancelled.', sessionCancelResultSchema)),
+  'POST /api/surveys/{slug}/submission': respondent('Submit the recall', answer('The submission and where to send the respondent next.', submissionResultSchema), {
     description: 'Limits and state are enforced; submitting the same session again returns the first result.',
-    body: submissionRequestSchema,
-    responses: {
-      200: answer('The submission and where to send the respondent next.', submissionResultSchema),
-      ...commonAnswers(400, 401, 403, 404),
-      409: answer('The session was cancelled.'),
-    },
-  },
-  'GET /api/surveys/{slug}/submissions': {
-    tag: 'Respondent', auth: 'respondent', summary: 'The respondent\'s own submissions (feedback)',
-    responses: { 200: answer('Submissions, newest first.', feedbackSubmissionListSchema), ...commonAnswers(401, 403, 404) },
-  },
-  'GET /api/openapi.json': {
-    tag: 'Public', auth: 'none', summary: 'This document',
-    responses: { 200: answer('OpenAPI 3.1.') },
-  },
+    body: submissionRequestSchema, also: { 409: answer('The session was cancelled.') },
+  }),
+  'GET /api/surveys/{slug}/submissions': respondent('The respondent\'s own submissions (feedback)', answer('Submissions, newest first.', feedbackSubmissionListSchema)),
+  'GET /api/openapi.json': open('This document', answer('OpenAPI 3.1.')),
 
-  'GET /api/admin/surveys': {
-    tag: 'Admin', auth: 'surveys:read', summary: 'All surveys (secrets only as set / not set)',
-    responses: { 200: answer('Surveys.', adminSurveyListSchema), 401: common[401], 403: common[403], 429: common[429] },
-  },
-  'POST /api/admin/surveys': {
-    tag: 'Admin', auth: 'surveys:write', summary: 'Create a survey',
-    body: surveyInputSchema,
-    responses: {
-      201: answer('Created.', adminSurveySchema),
-      ...commonAnswers(400, 401, 403, 429),
-      409: answer('The slug is taken (ignoring case).'),
-    },
-  },
-  'GET /api/admin/surveys/{slug}': {
-    tag: 'Admin', auth: 'surveys:read', summary: 'One survey',
-    responses: { 200: answer('The survey.', adminSurveySchema), ...commonAnswers(401, 403, 404, 429) },
-  },
-  'PATCH /api/admin/surveys/{slug}': {
-    tag: 'Admin', auth: 'surveys:write', summary: 'Update the fields given',
-    body: surveyUpdateSchema,
-    responses: { 200: answer('Updated.', adminSurveySchema), ...commonAnswers(400, 401, 403, 404, 429) },
-  },
-  'DELETE /api/admin/surveys/{slug}': {
-    tag: 'Admin', auth: 'surveys:write', summary: 'Delete a survey (refused while it has respondents unless ?force=true)',
-    query: surveyDeleteQuerySchema,
-    responses: {
-      200: answer('Deleted.', surveyDeletedSchema),
-      ...commonAnswers(400, 401, 403, 404, 429),
-      409: answer('The survey has respondents.'),
-    },
-  },
-  'GET /api/admin/surveys/{slug}/respondents': {
-    tag: 'Admin', auth: 'respondents:read', summary: 'Respondents, a page at a time',
-    query: respondentListQuerySchema,
-    responses: { 200: answer('A page of respondents.', adminRespondentPageSchema), ...commonAnswers(400, 401, 403, 404, 429) },
-  },
-  'POST /api/admin/surveys/{slug}/respondents': {
-    tag: 'Admin', auth: 'respondents:write', summary: 'Create a respondent',
-    body: adminRespondentCreateSchema,
-    responses: {
-      201: answer('Created, with the auth token.', adminRespondentCreatedSchema),
-      ...commonAnswers(400, 401, 403, 404, 429),
-      409: answer('The username is taken in this survey (`errors.username`).'),
-    },
-  },
-  'GET /api/admin/surveys/{slug}/respondents/auth-links.csv': {
-    tag: 'Admin', auth: 'respondents:read', summary: 'Sign-in links of every respondent, as CSV',
-    responses: {
-      200: { description: 'The sign-in links, one respondent a row.', contentType: 'text/csv', schema: authLinksCsvSchema },
-      ...commonAnswers(401, 403, 404, 429),
-    },
-  },
-  'GET /api/admin/surveys/{slug}/respondents/{userId}': {
-    tag: 'Admin', auth: 'respondents:read', summary: 'One respondent',
-    responses: { 200: answer('The respondent.', adminRespondentSchema), ...commonAnswers(401, 403, 404, 400, 429) },
-  },
-  'PATCH /api/admin/surveys/{slug}/respondents/{userId}': {
-    tag: 'Admin', auth: 'respondents:write', summary: 'Update, disable or enable a respondent',
-    body: adminRespondentUpdateSchema,
-    responses: { 200: answer('Updated.', adminRespondentSchema), ...commonAnswers(400, 401, 403, 404, 429) },
-  },
-  'POST /api/admin/surveys/{slug}/respondents/{userId}/auth-token': {
-    tag: 'Admin', auth: 'respondents:write', summary: 'Rotate a respondent\'s auth token',
-    responses: { 200: answer('The new token.', authTokenRotatedSchema), ...commonAnswers(401, 403, 404, 400, 429) },
-  },
-  'GET /api/admin/deliveries': {
-    tag: 'Admin', auth: 'deliveries:read', summary: 'Webhook deliveries with their attempts',
-    query: deliveryListQuerySchema,
-    responses: { 200: answer('Deliveries, newest first.', deliveryListSchema), ...commonAnswers(400, 401, 403, 404, 429) },
-  },
-  'POST /api/admin/deliveries/{id}/resend': {
-    tag: 'Admin', auth: 'deliveries:write', summary: 'Send a delivery again (same webhook-id)',
-    responses: { 202: answer('Queued.', deliveryResendResultSchema), ...commonAnswers(401, 403, 404, 429) },
-  },
+  'GET /api/admin/surveys': admin('surveys:read')(
+    'All surveys (secrets only as set / not set)', answer('Surveys.', adminSurveyListSchema), { fails: [401, 403, 429] }),
+  'POST /api/admin/surveys': admin('surveys:write')('Create a survey', answer('Created.', adminSurveySchema), {
+    body: surveyInputSchema, status: 201, fails: [401, 403, 429], also: { 409: answer('The slug is taken (ignoring case).') },
+  }),
+  'GET /api/admin/surveys/{slug}': admin('surveys:read')('One survey', answer('The survey.', adminSurveySchema)),
+  'PATCH /api/admin/surveys/{slug}': admin('surveys:write')('Update the fields given', answer('Updated.', adminSurveySchema), { body: surveyUpdateSchema }),
+  'DELETE /api/admin/surveys/{slug}': admin('surveys:write')(
+    'Delete a survey (refused while it has respondents unless ?force=true)', answer('Deleted.', surveyDeletedSchema),
+    { query: surveyDeleteQuerySchema, also: { 409: answer('The survey has respondents.') } },
+  ),
+  'GET /api/admin/surveys/{slug}/respondents': admin('respondents:read')(
+    'Respondents, a page at a time', answer('A page of respondents.', adminRespondentPageSchema), { query: respondentListQuerySchema }),
+  'POST /api/admin/surveys/{slug}/respondents': admin('respondents:write')('Create a respondent', answer('Created, with the auth token.', adminRespondentCreatedSchema), {
+    body: adminRespondentCreateSchema, status: 201, also: { 409: answer('The username is taken in this survey (`errors.username`).') },
+  }),
+  'GET /api/admin/surveys/{slug}/respondents/auth-links.csv': admin('respondents:read')('Sign-in links of every respondent, as CSV', {
+    description: 'The sign-in links, one respondent a row.', contentType: 'text/csv', schema: authLinksCsvSchema,
+  }),
+  'GET /api/admin/surveys/{slug}/respondents/{userId}': admin('respondents:read')(
+    'One respondent', answer('The respondent.', adminRespondentSchema), { fails: [400, 401, 403, 404, 429] }),
+  'PATCH /api/admin/surveys/{slug}/respondents/{userId}': admin('respondents:write')(
+    'Update, disable or enable a respondent', answer('Updated.', adminRespondentSchema), { body: adminRespondentUpdateSchema }),
+  'POST /api/admin/surveys/{slug}/respondents/{userId}/auth-token': admin('respondents:write')(
+    'Rotate a respondent\'s auth token', answer('The new token.', authTokenRotatedSchema), { fails: [400, 401, 403, 404, 429] }),
+  'GET /api/admin/deliveries': admin('deliveries:read')(
+    'Webhook deliveries with their attempts', answer('Deliveries, newest first.', deliveryListSchema), { query: deliveryListQuerySchema }),
+  'POST /api/admin/deliveries/{id}/resend': admin('deliveries:write')(
+    'Send a delivery again (same webhook-id)', answer('Queued.', deliveryResendResultSchema), { status: 202 }),
+  'POST /api/admin/surveys/{slug}/secrets': admin('surveys:write')(
+    'Generate a new JWT secret (`genUserKey`) or webhook signing secret', answer('The new secret, shown this once.', surveySecretCreatedSchema),
+    { body: surveySecretSchema, description: 'The old secret stops working at once. Audited without the secret.' },
+  ),
+  'POST /api/admin/surveys/{slug}/notifications/test': admin('deliveries:write')(
+    'Send a signed test event to every notification target', answer('Queued through the outbox, one delivery per URL.', notificationTestSchema),
+    { status: 202, fails: [400, 401, 403, 404, 429], description: 'Event type `webhook.test`; 400 (`errors.notifications`) without a target.' },
+  ),
+  'GET /api/admin/surveys/{slug}/completion-preview': admin('surveys:read')(
+    'The completion URL the redirect scheme gives a respondent (`?username=`, default `sample`)', answer('The URL, or null.', completionPreviewSchema),
+    { query: completionPreviewQuerySchema },
+  ),
+  'GET /api/admin/audit': admin('audit:read')('The audit log, newest first', answer('A page of entries.', auditPageSchema), {
+    query: auditQuerySchema, description: 'A caller limited to some surveys sees only their entries; another survey answers 404.',
+  }),
 
-  'POST /api/admin/session': {
-    tag: 'Console', auth: 'none', summary: 'Sign in to the console with e-mail and password',
+  'POST /api/admin/session': consoleOpen('Sign in to the console with e-mail and password', answer('The sign-in.', adminSessionSchema), {
     description: 'Sets the HttpOnly `rg_admin` cookie. `stage` says whether a second factor (or setting one up) comes next.',
-    body: adminSignInSchema,
-    responses: { 200: answer('The sign-in.', adminSessionSchema), ...commonAnswers(400, 401, 403, 429), 503: passwordQueueFull },
-  },
-  'GET /api/admin/session': {
-    tag: 'Console', auth: 'adminSession', summary: 'The console\'s sign-in, at whatever stage',
-    responses: { 200: answer('The sign-in.', adminSessionSchema), ...commonAnswers(401) },
-  },
-  'DELETE /api/admin/session': {
-    tag: 'Console', auth: 'adminSession', summary: 'Sign out of the console',
-    responses: { 200: answer('Signed out.', okSchema), ...commonAnswers(401, 403) },
-  },
-  'POST /api/admin/session/second-factor': {
-    tag: 'Console', auth: 'adminSession', summary: 'Complete a sign-in with the authenticator app\'s code or a recovery code',
-    body: adminSecondFactorSchema,
-    responses: { 200: answer('Signed in.', adminSessionSchema), ...commonAnswers(400, 401, 403, 429) },
-  },
-  'POST /api/admin/session/totp': {
-    tag: 'Console', auth: 'adminSession', summary: 'Start setting up two-factor sign-in (TOTP)',
-    responses: { 200: answer('The secret, its otpauth:// URI and QR code.', adminTotpEnrolmentSchema), ...commonAnswers(401, 403) },
-  },
-  'POST /api/admin/session/totp/confirm': {
-    tag: 'Console', auth: 'adminSession', summary: 'Confirm the set-up with a first code; ten recovery codes, shown once',
-    body: adminTotpConfirmSchema,
-    responses: { 200: answer('Two-factor sign-in is on.', adminRecoveryCodesSchema), ...commonAnswers(400, 401, 403) },
-  },
-  'POST /api/admin/session/sign-out-everywhere': {
-    tag: 'Console', auth: 'adminSession', summary: 'End every sign-in of the account, on every device',
-    responses: { 200: answer('Signed out everywhere.', okSchema), ...commonAnswers(401, 403) },
-  },
-  'POST /api/admin/password': {
-    tag: 'Console', auth: 'none', summary: 'Set a console account\'s password from its one-time link',
-    body: adminPasswordLinkSchema,
-    responses: { 200: answer('The password is set; every sign-in of the account has ended.', okSchema), ...commonAnswers(400, 403), 503: passwordQueueFull },
-  },
+    body: adminSignInSchema, fails: [401, 403, 429], also: { 503: passwordQueueFull },
+  }),
+  'GET /api/admin/session': consoleSignedIn('The console\'s sign-in, at whatever stage', answer('The sign-in.', adminSessionSchema), { fails: [401] }),
+  'DELETE /api/admin/session': consoleSignedIn('Sign out of the console', answer('Signed out.', okSchema)),
+  'POST /api/admin/session/second-factor': consoleSignedIn(
+    'Complete a sign-in with the authenticator app\'s code or a recovery code', answer('Signed in.', adminSessionSchema),
+    { body: adminSecondFactorSchema, fails: [401, 403, 429] },
+  ),
+  'POST /api/admin/session/totp': consoleSignedIn(
+    'Start setting up two-factor sign-in (TOTP)', answer('The secret, its otpauth:// URI and QR code.', adminTotpEnrolmentSchema)),
+  'POST /api/admin/session/totp/confirm': consoleSignedIn(
+    'Confirm the set-up with a first code; ten recovery codes, shown once', answer('Two-factor sign-in is on.', adminRecoveryCodesSchema),
+    { body: adminTotpConfirmSchema },
+  ),
+  'POST /api/admin/session/sign-out-everywhere': consoleSignedIn(
+    'End every sign-in of the account, on every device', answer('Signed out everywhere.', okSchema)),
+  'GET /api/admin/accounts': owner('Console accounts (owners only)', answer('The accounts.', adminAccountListSchema)),
+  'POST /api/admin/accounts': owner('Create a console account', answer('Created, with its one-time set-password link.', adminAccountCreatedSchema), {
+    body: adminAccountCreateSchema, status: 201, also: { 409: answer('An account with this e-mail address exists (`errors.email`).') },
+  }),
+  'PATCH /api/admin/accounts/{id}': owner('Rename, change the role or surveys of, disable or enable an account', answer('Changed.', adminAccountChangedSchema), {
+    body: adminAccountUpdateSchema, fails: [401, 403, 404, 429],
+    also: { 409: answer('It would leave no enabled owner.') },
+  }),
+  'POST /api/admin/accounts/{id}/password-link': owner(
+    'A new one-time set-password link for an account', answer('The link, shown this once.', adminSetPasswordLinkSchema),
+    { fails: [400, 401, 403, 404, 429] },
+  ),
+  'GET /api/admin/tokens': owner('Personal access tokens (owners only)', answer('The tokens, newest first.', adminTokenListSchema)),
+  'POST /api/admin/tokens': owner(
+    'Create a personal access token', answer('Created; `token` is shown this once.', adminTokenCreatedSchema), { body: adminTokenCreateSchema, status: 201 }),
+  'DELETE /api/admin/tokens/{id}': owner('Revoke a personal access token (again: no change)', answer('Revoked.', adminTokenSchema), {
+    fails: [400, 401, 403, 404, 429],
+  }),
+  'POST /api/admin/password': consoleOpen(
+    'Set a console account\'s password from its one-time link', answer('The password is set; every sign-in of the account has ended.', okSchema),
+    { body: adminPasswordLinkSchema, also: { 503: passwordQueueFull } },
+  ),
 }
 
 /** Every documented endpoint, in the order of the table above. */
@@ -376,7 +319,7 @@ export function openApiDocument(appVersion: string): Record<string, unknown> {
       { name: 'Partner', description: 'Partner backends: a JWT signed with the survey\'s secret.' },
       { name: 'Respondent', description: 'The survey app: respondent access tokens (15 min) and the refresh cookie.' },
       { name: 'Admin', description: `Personal access tokens with scopes (${ADMIN_SCOPES.join(', ')}), or the console's sign-in.` },
-      { name: 'Console', description: 'The admin console\'s sign-in: accounts, two-factor (TOTP), sessions.' },
+      { name: 'Console', description: 'The admin console\'s sign-in (accounts, two-factor TOTP, sessions); owners manage accounts and tokens.' },
     ],
     paths,
     components: {

@@ -1,15 +1,17 @@
-import { and, asc, eq, isNull, lt, type SQL } from 'drizzle-orm'
+import { and, asc, eq, isNull, lt, max, ne, sql, type SQL } from 'drizzle-orm'
 import { Secret, TOTP } from 'otpauth'
 import { z } from 'zod'
-import { read, tables, type Db } from '#server/database'
+import { read, tables, transaction, type Db, type Tx } from '#server/database'
 import type { AdminAccountRow } from '#server/database/schema'
-import { exec, first, rows } from '#server/database/steps'
+import { engineSql, exec, first, rows, type Steps } from '#server/database/steps'
+import { ADMIN_ROLES, adminAccountCreateSchema, type AdminAccountUpdate } from '#shared/schemas/admin-console'
 import { badRequest, conflict, fieldErrors, fieldErrorsFromZod, notFound } from '#server/utils/errors'
 import { hashPassword } from '#server/utils/passwords'
 import { randomString, randomToken, sha256 } from '#server/utils/tokens'
 import { storedSurveyList } from './access-tokens'
+import { auditIn, CLI_ACTOR, type Actor } from './audit'
 
-export const ADMIN_ROLES = ['owner', 'staff'] as const
+export { ADMIN_ROLES }
 export type AdminRole = typeof ADMIN_ROLES[number]
 
 /** How long the one-time set-password link works. */
@@ -18,14 +20,6 @@ export const PASSWORD_LINK_HOURS = 72
 export const adminPasswordSchema = z.string()
   .min(12, 'password must be at least 12 characters')
   .max(256, 'password must be at most 256 characters')
-
-const createSchema = z.object({
-  email: z.string().trim().toLowerCase().email('email must be an e-mail address').max(254),
-  name: z.string().trim().min(1, 'name must not be empty').max(128),
-  role: z.enum(ADMIN_ROLES),
-  /** Staff only: the surveys (slugs) the account may see; absent: every survey. */
-  surveys: z.array(z.string().max(128)).min(1).max(500).optional(),
-}).strict()
 
 /** What the console and the CLI show of an account: never a hash, a secret or a token. */
 export function adminAccountView(row: AdminAccountRow) {
@@ -37,6 +31,7 @@ export function adminAccountView(row: AdminAccountRow) {
     surveys: row.surveys,
     passwordSet: row.passwordHash !== null,
     twoFactor: row.totpEnabledAt !== null,
+    mfaEnabled: row.totpEnabledAt !== null,
     disabled: row.disabledAt !== null,
     createdAt: row.createdAt.toISOString(),
   }
@@ -72,41 +67,71 @@ function newPasswordLink(now: Date) {
   }
 }
 
+/** The link an owner hands a new account (or one that lost its password): works once. */
+export const setPasswordLink = (origin: string, token: string) => `${origin.replace(/\/$/, '')}/admin/set-password#${token}`
+
 /**
  * A new console account. Its password is set through the one-time link token returned here (shown
- * once; only its SHA-256 is kept), or at once from `password` (the CLI's --password-stdin).
+ * once; only its SHA-256 is kept), or at once from `password` (the CLI's --password-stdin). Audited
+ * (`admin.create`) in the same transaction; `actor` by default the command line.
  */
-export async function createAdminAccount(db: Db, input: unknown, options: { password?: string, now?: Date } = {}) {
+export async function createAdminAccount(db: Db, input: unknown, options: { password?: string, now?: Date, actor?: Actor } = {}) {
   const now = options.now ?? new Date()
-  const parsed = createSchema.safeParse(input)
+  const parsed = adminAccountCreateSchema.safeParse(input)
   const errors = parsed.success ? fieldErrors() : fieldErrorsFromZod(parsed.error)
   const surveys = parsed.success ? await storedSurveyList(db, parsed.data.surveys, errors) : null
-  if (parsed.success && parsed.data.role === 'owner' && surveys) errors.surveys = { msg: 'an owner sees every survey: only staff accounts are limited to named surveys' }
+  if (parsed.success && parsed.data.role === 'owner' && surveys) errors.surveys = { msg: OWNER_SEES_EVERY_SURVEY }
   const password = options.password === undefined ? undefined : adminPasswordSchema.safeParse(options.password)
   if (password && !password.success) errors.password = { msg: password.error.issues[0]!.message }
   if (!parsed.success || Object.keys(errors).length) throw badRequest('The account is not valid.', errors)
   const email = parsed.data.email
-  if (await accountWhere(db, accounts => eq(accounts.email, email))) throw conflict('An account with this e-mail address already exists.', { email: { msg: 'is already taken' } })
+  if (await accountWhere(db, accounts => eq(accounts.email, email))) throw emailTaken()
 
   const link = password ? undefined : newPasswordLink(now)
   const passwordHash = password?.success ? await hashPassword(password.data) : null
-  const row = await read(db, db => first(db.insert(tables(db).adminAccounts).values({
-    ...parsed.data,
-    surveys,
-    passwordHash,
-    ...link?.columns,
-    createdAt: now,
-    updatedAt: now,
-  }).returning()))
-  return { account: adminAccountView(row!), passwordToken: link?.token }
+  const row = await transaction(db, function* (tx) {
+    const { adminAccounts } = tables(tx)
+    if (yield* first(tx.select({ id: adminAccounts.id }).from(adminAccounts).where(eq(adminAccounts.email, email)))) throw emailTaken()
+    const row = (yield* first(tx.insert(adminAccounts).values({
+      ...parsed.data,
+      surveys,
+      passwordHash,
+      ...link?.columns,
+      createdAt: now,
+      updatedAt: now,
+    }).returning()))!
+    yield* auditIn(tx, options.actor ?? CLI_ACTOR, 'admin.create', `admin:${row.id}`, { email, role: row.role, surveys })
+    return row
+  })
+  return { account: adminAccountView(row), passwordToken: link?.token }
 }
 
+const OWNER_SEES_EVERY_SURVEY = 'an owner sees every survey: only staff accounts are limited to named surveys'
+const emailTaken = () => conflict('An account with this e-mail address already exists.', { email: { msg: 'is already taken' } })
+
+/** Every account with when it last signed in (the newest sign-in that reached the console), by e-mail. */
 export async function listAdminAccounts(db: Db) {
-  const accounts = await read(db, function* (db) {
-    const { adminAccounts } = tables(db)
-    return yield* rows(db.select().from(adminAccounts).orderBy(asc(adminAccounts.email)))
+  const { accounts, lastSignIns } = await read(db, function* (db) {
+    const { adminAccounts, adminSessions } = tables(db)
+    const accounts = yield* rows(db.select().from(adminAccounts).orderBy(asc(adminAccounts.email)))
+    const lastSignIns = yield* rows(db.select({ accountId: adminSessions.accountId, at: max(adminSessions.createdAt) })
+      .from(adminSessions).where(eq(adminSessions.stage, 'active')).groupBy(adminSessions.accountId))
+    return { accounts, lastSignIns }
   })
-  return accounts.map(adminAccountView)
+  const lastSignIn = new Map(lastSignIns.map(row => [row.accountId, row.at]))
+  return accounts.map(row => adminAccountEntry(row, lastSignIn.get(row.id)))
+}
+
+/** An account as the owners' list shows it. `at` may come back from an aggregate as a number or a string. */
+function adminAccountEntry(row: AdminAccountRow, at: Date | number | string | null | undefined) {
+  return { ...adminAccountView(row), lastSignInAt: at === null || at === undefined ? null : new Date(at).toISOString() }
+}
+export type AdminAccountEntry = ReturnType<typeof adminAccountEntry>
+
+export async function findAdminAccountEntry(db: Db, id: number) {
+  const entry = (await listAdminAccounts(db)).find(account => account.id === id)
+  if (!entry) throw notFound(`No console account ${id}.`)
+  return entry
 }
 
 export const findAdminAccount = (db: Db, id: number) => accountWhere(db, accounts => eq(accounts.id, id))
@@ -115,28 +140,74 @@ export const findAdminAccountByEmail = (db: Db, email: string) =>
   accountWhere(db, accounts => eq(accounts.email, email.trim().toLowerCase()))
 
 /** Ends every console sign-in of the account (disabling it, a new password, "sign out everywhere"). */
-export function revokeAdminSessions(db: Db, accountId: number, now = new Date()) {
-  return read(db, function* (db) {
-    const { adminSessions } = tables(db)
-    yield* exec(db.update(adminSessions).set({ revokedAt: now })
-      .where(and(eq(adminSessions.accountId, accountId), isNull(adminSessions.revokedAt))))
+function* revokeAdminSessionsIn(db: Db | Tx, accountId: number, now: Date): Steps<void> {
+  const { adminSessions } = tables(db)
+  yield* exec(db.update(adminSessions).set({ revokedAt: now })
+    .where(and(eq(adminSessions.accountId, accountId), isNull(adminSessions.revokedAt))))
+}
+
+export const revokeAdminSessions = (db: Db, accountId: number, now = new Date()) =>
+  read(db, db => revokeAdminSessionsIn(db, accountId, now))
+
+/**
+ * Changes an account (name, role, surveys, disabled), audited in the same transaction. Disabling ends
+ * every sign-in of the account. The last enabled owner can be neither disabled nor demoted (409); the
+ * owners are locked while that is checked, so two owners demoting each other at once cannot both succeed.
+ */
+export async function updateAdminAccount(db: Db, id: number, input: AdminAccountUpdate, actor: Actor = CLI_ACTOR, now = new Date()) {
+  const account = await findAdminAccount(db, id)
+  if (!account) throw notFound(`No console account ${id}.`)
+  const errors = fieldErrors()
+  const surveys = input.surveys === undefined ? account.surveys : await storedSurveyList(db, input.surveys, errors)
+  const role = input.role ?? account.role
+  if (role === 'owner' && surveys && input.surveys !== undefined) errors.surveys = { msg: OWNER_SEES_EVERY_SURVEY }
+  if (Object.keys(errors).length) throw badRequest('The account is not valid.', errors)
+  const changes: AccountChanges = {
+    ...(input.name === undefined ? {} : { name: input.name }),
+    role,
+    surveys: role === 'owner' ? null : surveys,
+    ...(input.disabled === undefined ? {} : { disabledAt: input.disabled ? account.disabledAt ?? now : null }),
+    updatedAt: now,
+  }
+  const disabling = input.disabled === true && !account.disabledAt
+  const action = disabling ? 'admin.disable' : input.disabled === false && account.disabledAt ? 'admin.enable' : 'admin.update'
+  await transaction(db, function* (tx) {
+    const { adminAccounts } = tables(tx)
+    if (account.role === 'owner' && (role !== 'owner' || input.disabled === true)) {
+      yield* engineSql({ postgres: sql`SELECT id FROM admin_accounts WHERE role = 'owner' FOR UPDATE` })
+      const others = yield* rows(tx.select({ id: adminAccounts.id }).from(adminAccounts)
+        .where(and(eq(adminAccounts.role, 'owner'), isNull(adminAccounts.disabledAt), ne(adminAccounts.id, id))))
+      const field = input.disabled ? 'disabled' : 'role'
+      if (!others.length)
+        throw conflict('This is the last enabled owner: make another account an owner first.', { [field]: { msg: 'would leave no enabled owner' } })
+    }
+    yield* exec(tx.update(adminAccounts).set(changes).where(eq(adminAccounts.id, id)))
+    if (disabling) yield* revokeAdminSessionsIn(tx, id, now)
+    yield* auditIn(tx, actor, action, `admin:${id}`, { email: account.email, fields: Object.keys(input) })
   })
+  return findAdminAccountEntry(db, id)
 }
 
-export async function setAdminDisabled(db: Db, email: string, disabled: boolean, now = new Date()) {
+/** Disables or enables the account with this e-mail address (the CLI's admins:disable and admins:enable). */
+export async function setAdminDisabled(db: Db, email: string, disabled: boolean, actor: Actor = CLI_ACTOR, now = new Date()) {
   const account = await findAdminAccountByEmail(db, email)
   if (!account) throw notFound(`No account ${email}.`)
-  await updateAccount(db, account.id, { disabledAt: disabled ? now : null, updatedAt: now })
-  if (disabled) await revokeAdminSessions(db, account.id, now)
-  return adminAccountView({ ...account, disabledAt: disabled ? now : null })
+  return updateAdminAccount(db, account.id, { disabled }, actor, now)
 }
 
-/** A fresh one-time set-password link for the account (the old one stops working). */
-export async function issuePasswordLink(db: Db, email: string, now = new Date()) {
-  const account = await findAdminAccountByEmail(db, email)
-  if (!account) throw notFound(`No account ${email}.`)
+/**
+ * A fresh one-time set-password link token for the account named by id or e-mail address (the old link
+ * stops working), audited in the same transaction.
+ */
+export async function issuePasswordLink(db: Db, who: number | string, actor: Actor = CLI_ACTOR, now = new Date()) {
+  const account = typeof who === 'number' ? await findAdminAccount(db, who) : await findAdminAccountByEmail(db, who)
+  if (!account) throw notFound(`No console account ${who}.`)
   const link = newPasswordLink(now)
-  await updateAccount(db, account.id, { ...link.columns, updatedAt: now })
+  await transaction(db, function* (tx) {
+    const { adminAccounts } = tables(tx)
+    yield* exec(tx.update(adminAccounts).set({ ...link.columns, updatedAt: now }).where(eq(adminAccounts.id, account.id)))
+    yield* auditIn(tx, actor, 'admin.password-link', `admin:${account.id}`, { email: account.email })
+  })
   return link.token
 }
 

@@ -1,5 +1,6 @@
 import type { SurveyRow } from '#server/database/schema'
-import type { RespondentRecord } from './respondents'
+import type { Db } from '#server/database'
+import { customFieldsOf, findRespondent, type RespondentRecord } from './respondents'
 
 const PLACEHOLDER = '{identifier}'
 
@@ -47,4 +48,21 @@ export function followUpUrl(survey: SurveyRow, record: RespondentRecord, customF
   }
   const origin = originOf(url)
   return origin && allowed.has(origin) ? url : null
+}
+
+/** Stands in for the respondent's auth token in a preview: the real one is a credential. */
+export const PREVIEW_AUTH_TOKEN = 'AUTH-TOKEN'
+
+/**
+ * The completion URL the survey's redirect would give the respondent with this username: their own
+ * settings when they exist (the auth token shown as `AUTH-TOKEN`), else a sample respondent (userId 0,
+ * no custom fields, no redirect of their own). Null when there is none to give.
+ */
+export async function completionPreview(db: Db, survey: SurveyRow, username: string) {
+  const found = await findRespondent(db, survey.id, username)
+  const record = found
+    ? { ...found, respondent: { ...found.respondent, authToken: PREVIEW_AUTH_TOKEN } }
+    : { user: { id: 0 }, respondent: { username, authToken: PREVIEW_AUTH_TOKEN, redirectUrl: null } } as RespondentRecord
+  const customFields = found ? await customFieldsOf(db, found.user.id) : []
+  return { url: followUpUrl(survey, record, customFields) }
 }

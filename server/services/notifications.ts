@@ -1,8 +1,11 @@
-import { tables, type Tx } from '#server/database'
+import { tables, transaction, type Db, type Tx } from '#server/database'
 import type { SurveyRow } from '#server/database/schema'
 import { exec, first, type Steps } from '#server/database/steps'
 import type { NotificationType } from '#shared/schemas/survey'
+import { TEST_EVENT_TYPE } from '#shared/schemas/admin'
+import { badRequest } from '#server/utils/errors'
 import { randomToken } from '#server/utils/tokens'
+import { auditIn, type Actor } from './audit'
 
 export interface SessionEventBody { type: NotificationType, surveyId: string, userId: string, sessionId: string }
 export interface SubmittedEventBody extends SessionEventBody { submissionId: string, data: unknown }
@@ -37,4 +40,27 @@ export function* recordEvent(tx: Tx, survey: SurveyRow, body: EventBody, now = n
     }))))
   }
   return event.id
+}
+
+/**
+ * A test event (`webhook.test`) through the outbox to every notification target of the survey (each URL
+ * once, whatever types it is registered for): signed and retried like any other delivery. Audited in
+ * the same transaction. 400 when the survey has no target.
+ */
+export function queueTestEvent(db: Db, survey: SurveyRow, actor: Actor, now = new Date()) {
+  const urls = [...new Set(survey.notifications.map(target => target.url))]
+  if (!urls.length) throw badRequest('The survey has no notification target to test.', { notifications: { msg: 'add a notification target first' } })
+  return transaction(db, function* (tx) {
+    const { surveyEvents, webhookDeliveries } = tables(tx)
+    const body = { type: TEST_EVENT_TYPE, surveyId: String(survey.id), survey: survey.slug, sentAt: now.toISOString() }
+    const event = (yield* first(tx.insert(surveyEvents).values({
+      type: TEST_EVENT_TYPE, surveyId: survey.id, userId: 0, payload: JSON.stringify(body), createdAt: now,
+    }).returning({ id: surveyEvents.id })))!
+    const deliveries = urls.map(url => ({ id: `msg_${randomToken(18)}`, url }))
+    yield* exec(tx.insert(webhookDeliveries).values(deliveries.map(({ id, url }) => ({
+      id, eventId: event.id, surveyId: survey.id, userId: 0, url, nextAttemptAt: now, createdAt: now,
+    }))))
+    yield* auditIn(tx, actor, 'survey.test-notifications', survey.slug, { deliveries: deliveries.map(delivery => delivery.id) }, survey.slug)
+    return { deliveries }
+  })
 }

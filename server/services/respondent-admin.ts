@@ -1,5 +1,6 @@
-import { and, asc, count, eq, inArray, sql } from 'drizzle-orm'
-import { engineOf, read, tables, transaction, type Db } from '#server/database'
+import { and, asc, count, eq, inArray } from 'drizzle-orm'
+import { read, tables, transaction, type Db } from '#server/database'
+import { containsText } from '#server/database/contains'
 import type { SurveyRow } from '#server/database/schema'
 import { exec, first, rows, type Steps } from '#server/database/steps'
 import type { AdminRespondent, AdminRespondentCreate, AdminRespondentUpdate } from '#shared/schemas/admin'
@@ -22,16 +23,12 @@ function view(record: RespondentRecord, customFields: CustomField[]): AdminRespo
   }
 }
 
-/** LIKE with the pattern characters escaped: a filter is a substring, never a pattern. */
-const containsPattern = (text: string) => `%${text.replace(/[\\%_]/g, char => `\\${char}`)}%`
-
 export function listRespondents(db: Db, survey: SurveyRow, query: { page: number, limit: number, username?: string }) {
-  const like = sql.raw(engineOf(db).caseInsensitiveLike)
   return read(db, function* (db) {
     const { respondents, users } = tables(db)
     const filtered = and(
       eq(respondents.surveyId, survey.id),
-      query.username ? sql`${respondents.username} ${like} ${containsPattern(query.username)} ESCAPE '\\'` : undefined,
+      query.username ? containsText(db, respondents.username, query.username) : undefined,
     )
     const total = Number((yield* first(db.select({ n: count() }).from(respondents).where(filtered)))!.n)
     const page = yield* rows(db.select({ respondent: respondents, user: users }).from(respondents)
@@ -95,7 +92,7 @@ export async function createRespondent(
       redirectUrl: input.redirectUrl,
     })
     if (!created) throw duplicate()
-    yield* auditIn(tx, actor, 'respondent.create', `${survey.slug}/${created.user.id}`, { username: created.respondent.username })
+    yield* auditIn(tx, actor, 'respondent.create', `${survey.slug}/${created.user.id}`, { username: created.respondent.username }, survey.slug)
     return { record: created, customFields: yield* customFieldsIn(tx, created.user.id) }
   })
   return { ...view(record, customFields), authToken: record.respondent.authToken }
@@ -130,7 +127,7 @@ export async function updateRespondent(
     if (input.customFields !== undefined) yield* replaceCustomFields(tx, record.user.id, input.customFields)
     if (endsSessions) yield* revokeRespondentSessions(tx, record.respondent.id)
     const action = input.disabled === true ? 'respondent.disable' : input.disabled === false ? 'respondent.enable' : 'respondent.update'
-    yield* auditIn(tx, actor, action, `${survey.slug}/${userId}`, { fields: Object.keys(input).filter(key => key !== 'password'), passwordChanged: 'password' in input })
+    yield* auditIn(tx, actor, action, `${survey.slug}/${userId}`, { fields: Object.keys(input).filter(key => key !== 'password'), passwordChanged: 'password' in input }, survey.slug)
   })
   return getRespondent(db, survey, userId)
 }
@@ -147,7 +144,7 @@ export async function rotateAuthToken(
   await transaction(db, function* (tx) {
     yield* exec(tx.update(tables(tx).respondents).set({ authToken }).where(eq(tables(tx).respondents.id, record.respondent.id)))
     yield* revokeRespondentSessions(tx, record.respondent.id)
-    yield* auditIn(tx, actor, 'respondent.rotate-auth-token', `${survey.slug}/${userId}`)
+    yield* auditIn(tx, actor, 'respondent.rotate-auth-token', `${survey.slug}/${userId}`, undefined, survey.slug)
   })
   return { userId: String(userId), authToken }
 }

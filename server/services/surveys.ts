@@ -348,7 +348,7 @@ export function* writeSurveysIn(tx: Tx, plans: SurveyPlan[], options: UpsertOpti
         .values({ ...values, slug: merged.slug!, name: merged.name!, supportEmail: merged.supportEmail! })
         .returning())
     const result: UpsertResult = { survey: survey!, created: !existing, generatedWebhookSecret }
-    if (options.audit) yield* auditIn(tx, options.audit.actor, result.created ? 'survey.create' : 'survey.update', result.survey.slug, options.audit.details(result, index))
+    if (options.audit) yield* auditIn(tx, options.audit.actor, result.created ? 'survey.create' : 'survey.update', result.survey.slug, options.audit.details(result, index), result.survey.slug)
     results.push(result)
   }
   yield* surveysChangedIn()
@@ -408,6 +408,30 @@ export async function saveSurveyAsAdmin(
   return { ...adminSurveyView(survey), ...(generatedWebhookSecret ? { generatedWebhookSecret } : {}) }
 }
 
+export type SurveySecretKind = 'jwt' | 'webhook'
+
+/**
+ * A new random secret for the survey, replacing the old one at once: `jwt`, the key partners sign
+ * create-user tokens with (`genUserKey`, 43 base64url characters); `webhook`, the Standard Webhooks
+ * signing secret (`whsec_…`). Returned this once; audited (without it) in the same transaction.
+ */
+export async function rotateSurveySecret(db: Db, survey: SurveyRow, kind: SurveySecretKind, actor: Actor, now = new Date()) {
+  const secret = kind === 'jwt' ? randomBytes(32).toString('base64url') : generateWebhookSecret()
+  const column = kind === 'jwt' ? { genUserKey: secret } : { webhookSecret: secret }
+  try {
+    await transaction(db, function* (tx) {
+      const { surveys } = tables(tx)
+      yield* exec(tx.update(surveys).set({ ...column, updatedAt: now }).where(eq(surveys.id, survey.id)))
+      yield* auditIn(tx, actor, 'survey.rotate-secret', survey.slug, { kind }, survey.slug)
+      yield* surveysChangedIn()
+    })
+  }
+  finally {
+    localSurveyWrites++
+  }
+  return { kind, secret }
+}
+
 /**
  * Deletes a survey with everything in it; refused while it has respondents unless forced. Audited in the
  * same transaction. Returns how many respondents went.
@@ -421,7 +445,7 @@ export async function deleteSurvey(db: Db, survey: SurveyRow, force: boolean, ac
       if (userIds.length && !force) throw conflict(`The survey has ${userIds.length} respondent(s). Delete with ?force=true to remove them too.`)
       if (userIds.length) yield* exec(tx.delete(users).where(inArray(users.id, userIds)))
       yield* exec(tx.delete(surveys).where(eq(surveys.id, survey.id)))
-      yield* auditIn(tx, actor, 'survey.delete', survey.slug, { force, respondentsRemoved: userIds.length })
+      yield* auditIn(tx, actor, 'survey.delete', survey.slug, { force, respondentsRemoved: userIds.length }, survey.slug)
       yield* surveysChangedIn()
       return userIds.length
     })

@@ -229,7 +229,13 @@ export async function runDeliveryRound(db: Db, config: WebhookConfig, batch = 10
   return due.length
 }
 
-export interface DeliveryFilter { surveyIds?: number[], status?: DeliveryStatus, limit?: number }
+export interface DeliveryFilter {
+  surveyIds?: number[]
+  status?: DeliveryStatus
+  /** The event type: `survey.session.submitted`, `webhook.test` … */
+  event?: string
+  limit?: number
+}
 
 export async function listDeliveries(db: Db, filter: DeliveryFilter = {}) {
   const { rows: found, attempts } = await read(db, function* (db) {
@@ -237,6 +243,7 @@ export async function listDeliveries(db: Db, filter: DeliveryFilter = {}) {
     const conditions = [
       filter.surveyIds !== undefined ? inArray(webhookDeliveries.surveyId, filter.surveyIds) : undefined,
       filter.status ? eq(webhookDeliveries.status, filter.status) : undefined,
+      filter.event ? eq(surveyEvents.type, filter.event) : undefined,
     ].filter(Boolean)
     const found = yield* rows(db.select({ delivery: webhookDeliveries, type: surveyEvents.type, slug: surveys.slug })
       .from(webhookDeliveries)
@@ -285,7 +292,7 @@ export function resendDelivery(db: Db, id: string, actor: Actor, maySee: (survey
     if (!found || !maySee(found.survey)) throw notFound(`No webhook delivery ${id}.`)
     const updated = (yield* first(tx.update(webhookDeliveries).set({ status: 'pending', attempts: 0, nextAttemptAt: now, lockedUntil: null, deliveredAt: null })
       .where(eq(webhookDeliveries.id, id)).returning({ id: webhookDeliveries.id })))!
-    yield* auditIn(tx, actor, 'delivery.resend', id)
+    yield* auditIn(tx, actor, 'delivery.resend', id, undefined, found.survey.slug)
     return updated
   })
 }

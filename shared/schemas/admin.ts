@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { notificationTypes } from './survey'
 import { customFieldsSchema, partnerPasswordSchema, redirectUrlSchema, usernameSchema, usernameSearchSchema } from './respondent'
 
 export const adminRespondentCreateSchema = z.strictObject({
@@ -31,9 +32,13 @@ export const surveyDeleteQuerySchema = z.object({
 })
 export const surveyDeletedSchema = z.object({ deleted: z.string(), respondentsRemoved: z.number().int() })
 
+/** The event of a test delivery (`POST /api/admin/surveys/{slug}/notifications/test`). */
+export const TEST_EVENT_TYPE = 'webhook.test'
+
 export const deliveryListQuerySchema = z.object({
   survey: z.string().max(128).optional(),
   status: z.enum(['pending', 'delivered', 'failed']).optional(),
+  event: z.enum([...notificationTypes, TEST_EVENT_TYPE]).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 })
 
@@ -62,3 +67,12 @@ export const authTokenRotatedSchema = z.object({ userId: z.string(), authToken: 
 export const authLinksCsvSchema = z.string().describe('Columns: userId, username, authToken, shortLink, surveyLink, feedbackLink.')
 
 export const deliveryResendResultSchema = z.object({ id: z.string(), status: z.literal('pending') })
+
+export const surveySecretSchema = z.strictObject({ kind: z.enum(['jwt', 'webhook'], { error: 'kind must be jwt or webhook' }) })
+/** The new secret, shown this once. */
+export const surveySecretCreatedSchema = z.object({ kind: z.enum(['jwt', 'webhook']), secret: z.string() })
+
+export const notificationTestSchema = z.object({ deliveries: z.array(z.object({ id: z.string(), url: z.string() })) })
+
+export const completionPreviewQuerySchema = z.object({ username: usernameSchema.default('sample') })
+export const completionPreviewSchema = z.object({ url: z.string().nullable() })

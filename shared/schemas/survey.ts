@@ -2,8 +2,8 @@ import { z } from 'zod'
 import { LANGUAGES } from '../../i18n/languages'
 
 export const SLUG_PATTERN = /^[A-Za-z0-9_-]{1,128}$/
-/** Slugs that would shadow the app's own paths (/a/{token}, /api, /docs, Nuxt's assets). */
-export const RESERVED_SLUGS = ['a', 'api', 'docs', '_nuxt', '_i18n', '__nuxt_error', '__nuxt_island', 'favicon.ico']
+/** Slugs that would shadow the app's own paths (/a/{token}, /admin, /api, /docs, Nuxt's assets). */
+export const RESERVED_SLUGS = ['a', 'admin', 'api', 'docs', '_nuxt', '_i18n', '__nuxt_error', '__nuxt_island', 'favicon.ico']
 export const surveyStates = ['notStarted', 'active', 'suspended', 'completed'] as const
 export const authModes = ['username', 'token'] as const
 export const notificationTypes = [

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { tables } from '#server/database'
 import { upsertSurveys } from '#server/services/surveys'
 import { runCli } from '../support/cli'
+import { consoleTab as openConsoleTab } from '../support/console'
 import { request, useTestServer } from '../support/server'
 
 const ORIGIN = 'https://console.example.org'
@@ -16,29 +17,7 @@ beforeAll(async () => {
   await upsertSurveys(server.db(), ['alpha', 'beta'].map(slug => ({ slug, name: `Study ${slug}`, supportEmail: 'team@example.org', state: 'active' })))
 })
 
-/** A browser tab of the console: keeps its cookie, sends the app's Origin and, once known, the CSRF token. */
-function consoleTab() {
-  let cookie = ''
-  let csrf = ''
-  const send = async (path: string, init: { method?: string, body?: unknown, headers?: Record<string, string> } = {}) => {
-    const headers: Record<string, string> = { origin: ORIGIN, ...(cookie ? { cookie } : {}), ...(csrf ? { 'x-csrf-token': csrf } : {}), ...init.headers }
-    const response = await request(path, { ...init, headers })
-    const set = response.headers.getSetCookie().find(value => value.startsWith('rg_admin='))
-    if (set) cookie = set.split(';')[0]!
-    if (response.body?.csrfToken) csrf = response.body.csrfToken
-    return response
-  }
-  return {
-    send,
-    signIn: (who: { email: string, password: string }) => send('/api/admin/session', { method: 'POST', body: who }),
-    get cookie() {
-      return cookie
-    },
-    get csrf() {
-      return csrf
-    },
-  }
-}
+const consoleTab = () => openConsoleTab(ORIGIN)
 
 const createAccount = (args: string[], password?: string) => {
   const result = runCli(['admins:create', ...args, ...(password ? ['--password-stdin'] : [])], server.databasePath, { NUXT_PUBLIC_ORIGIN: ORIGIN }, password)

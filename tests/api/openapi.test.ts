@@ -6,8 +6,14 @@ import type { InternalApi } from 'nitropack/types'
 import { describe, expect, it } from 'vitest'
 import type { z } from 'zod'
 import { operations, type Operation } from '#server/openapi/document'
-import { adminRespondentCreatedSchema, adminRespondentPageSchema, adminRespondentSchema, authLinksCsvSchema, authTokenRotatedSchema, deliveryResendResultSchema, surveyDeletedSchema } from '#shared/schemas/admin'
-import { adminRecoveryCodesSchema, adminSessionSchema, adminTotpEnrolmentSchema } from '#shared/schemas/admin-console'
+import {
+  adminRespondentCreatedSchema, adminRespondentPageSchema, adminRespondentSchema, authLinksCsvSchema, authTokenRotatedSchema,
+  completionPreviewSchema, deliveryResendResultSchema, notificationTestSchema, surveyDeletedSchema, surveySecretCreatedSchema,
+} from '#shared/schemas/admin'
+import {
+  adminAccountChangedSchema, adminAccountCreatedSchema, adminAccountListSchema, adminRecoveryCodesSchema, adminSessionSchema,
+  adminSetPasswordLinkSchema, adminTokenCreatedSchema, adminTokenListSchema, adminTokenSchema, adminTotpEnrolmentSchema, auditPageSchema,
+} from '#shared/schemas/admin-console'
 import { feedbackSubmissionListSchema, recallSessionViewSchema, sessionCancelResultSchema, submissionResultSchema } from '#shared/schemas/recall'
 import { accessTokenResponseSchema, createUserResponseSchema, loginResponseSchema } from '#shared/schemas/respondent'
 import { adminSurveyListSchema, adminSurveySchema, captchaSettingsSchema, deliveryListSchema, generatedCredentialsSchema, okSchema, surveyParametersSchema, userInfoSchema } from '#shared/schemas/responses'
@@ -208,6 +214,17 @@ const documentedAnswers = new Map<string, z.ZodType>([
   answer('post /api/admin/session/totp/confirm')(adminRecoveryCodesSchema),
   answer('post /api/admin/session/sign-out-everywhere')(okSchema),
   answer('post /api/admin/password')(okSchema),
+  answer('post /api/admin/surveys/{slug}/secrets')(surveySecretCreatedSchema),
+  answer('post /api/admin/surveys/{slug}/notifications/test')(notificationTestSchema),
+  answer('get /api/admin/surveys/{slug}/completion-preview')(completionPreviewSchema),
+  answer('get /api/admin/audit')(auditPageSchema),
+  answer('get /api/admin/accounts')(adminAccountListSchema),
+  answer('post /api/admin/accounts')(adminAccountCreatedSchema),
+  answer('patch /api/admin/accounts/{id}')(adminAccountChangedSchema),
+  answer('post /api/admin/accounts/{id}/password-link')(adminSetPasswordLinkSchema),
+  answer('get /api/admin/tokens')(adminTokenListSchema),
+  answer('post /api/admin/tokens')(adminTokenCreatedSchema),
+  answer('delete /api/admin/tokens/{id}')(adminTokenSchema),
 ])
 
 describe('responses', () => {

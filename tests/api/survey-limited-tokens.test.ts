@@ -41,6 +41,11 @@ const surveyRoutes = (slug: string, userId: string): [method: string, path: stri
   ['POST', `/surveys/${slug}/respondents/${userId}/auth-token`],
   ['GET', `/deliveries?survey=${slug}`],
   ['DELETE', `/surveys/${slug}?force=true`],
+  ['POST', `/surveys/${slug}/secrets`, { kind: 'webhook' }],
+  ['POST', `/surveys/${slug}/notifications/test`],
+  ['GET', `/surveys/${slug}/completion-preview?username=someone`],
+  ['GET', `/deliveries?survey=${slug}&event=webhook.test&status=pending`],
+  ['GET', `/audit?survey=${slug}`],
 ]
 
 describe('personal access tokens limited to named surveys', () => {
@@ -73,7 +78,8 @@ describe('personal access tokens limited to named surveys', () => {
     const routes = surveyRoutes('ALPHA', respondentOf.alpha!).filter(([method]) => method !== 'DELETE')
     const statuses: Record<string, number> = {}
     for (const [method, path, body] of routes) statuses[`${method} ${path}`] = (await as(alphaOnly)(path, { method, body })).status
-    expect(statuses).toEqual(Object.fromEntries(routes.map(([method, path]) => [`${method} ${path}`, method === 'POST' && path.endsWith('/respondents') ? 201 : 200])))
+    const expected = (method: string, path: string) => method === 'POST' && path.endsWith('/respondents') ? 201 : path.endsWith('/test') ? 202 : 200
+    expect(statuses).toEqual(Object.fromEntries(routes.map(([method, path]) => [`${method} ${path}`, expected(method, path)])))
   })
 
   it('lists show only the surveys in the list, and their deliveries', async () => {

@@ -11,6 +11,8 @@ export interface ScriptedAnswer { status: number, headers?: Record<string, strin
 export async function startWebhookReceiver(port = 0) {
   const received: ReceivedWebhook[] = []
   const script: ScriptedAnswer[] = []
+  /** Answers that stand for a path until cleared, before the script. */
+  const standing = new Map<string, ScriptedAnswer>()
   let server: Server | undefined
   let boundPort = port
 
@@ -26,7 +28,7 @@ export async function startWebhookReceiver(port = 0) {
         json = undefined
       }
       received.push({ path: request.url ?? '', headers: request.headers, body, json })
-      const answer = script.shift() ?? { status: 200 }
+      const answer = standing.get(request.url ?? '') ?? script.shift() ?? { status: 200 }
       response.writeHead(answer.status, { 'content-type': 'text/plain', ...answer.headers })
       response.end(answer.body ?? 'ok')
     })
@@ -49,6 +51,9 @@ export async function startWebhookReceiver(port = 0) {
     received,
     /** Answers for the next requests, in order; afterwards 200. */
     answer: (...answers: ScriptedAnswer[]) => script.push(...answers),
+    /** Every request to `path` gets `answer` (a receiver that keeps failing), until `clear(path)`. */
+    always: (path: string, answer: ScriptedAnswer) => standing.set(path, answer),
+    clear: (path: string) => standing.delete(path),
     start,
     stop,
   }

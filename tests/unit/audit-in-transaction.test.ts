@@ -1,11 +1,14 @@
 import { sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { openDatabase, type Db } from '#server/database'
-import { auditLog, respondents, surveyEvents, surveys, users, webhookDeliveries } from '#server/database/schema'
+import { adminAccounts, auditLog, personalAccessTokens, respondents, surveyEvents, surveys, users, webhookDeliveries } from '#server/database/schema'
+import { createAccessToken, revokeAccessToken } from '#server/services/access-tokens'
+import { createAdminAccount, issuePasswordLink, updateAdminAccount } from '#server/services/admin-accounts'
 import type { Actor } from '#server/services/audit'
 import { createRespondent, rotateAuthToken, updateRespondent } from '#server/services/respondent-admin'
 import { createOrUpdateFromPartner } from '#server/services/respondents'
-import { deleteSurvey, findSurveyBySlug, saveSurveyAsAdmin, upsertSurveys } from '#server/services/surveys'
+import { queueTestEvent } from '#server/services/notifications'
+import { deleteSurvey, findSurveyBySlug, rotateSurveySecret, saveSurveyAsAdmin, upsertSurveys } from '#server/services/surveys'
 import { resendDelivery } from '#server/services/webhooks'
 
 const ACTOR: Actor = { tokenId: 7, name: 'token:7:tester' }
@@ -135,5 +138,65 @@ describe('an admin change and its audit row commit together', () => {
     ])
     expect(JSON.stringify(auditRows(db))).not.toContain('g'.repeat(40))
     expect(db.select().from(surveys).all()).toHaveLength(2)
+  })
+
+  it('survey secret and test event (console): audited once, with the survey and never the secret; if the row cannot be written nothing changes', async () => {
+    const { db, survey } = await setUp()
+    const before = survey.genUserKey
+    breakWrites(db, 'audit_log')
+    await expect(rotateSurveySecret(db, survey, 'jwt', ACTOR)).rejects.toThrow(/audit_log is broken/)
+    expect((await findSurveyBySlug(db, 'study'))!.genUserKey).toBe(before)
+    const withTarget = { ...survey, notifications: [{ type: 'survey.session.submitted' as const, url: 'https://hooks.example.org/x' }] }
+    await expect(queueTestEvent(db, withTarget, ACTOR)).rejects.toThrow(/audit_log is broken/)
+    expect(db.select().from(webhookDeliveries).all()).toEqual([])
+    expect(db.select().from(surveyEvents).all()).toEqual([])
+    db.run(sql`DROP TRIGGER broken_audit_log_insert`)
+
+    const { secret } = await rotateSurveySecret(db, survey, 'jwt', ACTOR)
+    expect((await findSurveyBySlug(db, 'study'))!.genUserKey).toBe(secret)
+    const { deliveries } = await queueTestEvent(db, withTarget, ACTOR)
+    expect(auditRows(db).map(row => [row.action, row.target, row.survey, row.details])).toEqual([
+      ['survey.rotate-secret', 'study', 'study', { kind: 'jwt' }],
+      ['survey.test-notifications', 'study', 'study', { deliveries: deliveries.map(delivery => delivery.id) }],
+    ])
+    expect(JSON.stringify(auditRows(db))).not.toContain(secret)
+  })
+
+  it('access tokens and console accounts (console and CLI): audited once each; if the row cannot be written nothing changes', async () => {
+    const { db } = await setUp()
+    breakWrites(db, 'audit_log')
+    await expect(createAccessToken(db, { name: 'portal', scopes: ['surveys:read'] }, ACTOR)).rejects.toThrow(/audit_log is broken/)
+    const owner = { email: 'a@example.org', name: 'A', role: 'owner' }
+    await expect(createAdminAccount(db, owner, { actor: ACTOR })).rejects.toThrow(/audit_log is broken/)
+    expect(db.select().from(personalAccessTokens).all()).toEqual([])
+    expect(db.select().from(adminAccounts).all()).toEqual([])
+    db.run(sql`DROP TRIGGER broken_audit_log_insert`)
+
+    const token = await createAccessToken(db, { name: 'portal', scopes: ['surveys:read'] }, ACTOR)
+    const { account: first } = await createAdminAccount(db, owner, { actor: ACTOR })
+    const { account: second } = await createAdminAccount(db, { email: 'b@example.org', name: 'B', role: 'owner' }, { actor: ACTOR })
+    db.delete(auditLog).run()
+    const accountsBefore = db.select().from(adminAccounts).all()
+
+    breakWrites(db, 'audit_log')
+    await expect(revokeAccessToken(db, token.id, ACTOR)).rejects.toThrow(/audit_log is broken/)
+    await expect(updateAdminAccount(db, second.id, { disabled: true }, ACTOR)).rejects.toThrow(/audit_log is broken/)
+    await expect(issuePasswordLink(db, first.id, ACTOR)).rejects.toThrow(/audit_log is broken/)
+    expect(db.select().from(personalAccessTokens).get()!.revokedAt).toBeNull()
+    expect(db.select().from(adminAccounts).all()).toEqual(accountsBefore)
+    db.run(sql`DROP TRIGGER broken_audit_log_insert`)
+
+    await revokeAccessToken(db, token.id, ACTOR)
+    await revokeAccessToken(db, token.id, ACTOR)
+    await updateAdminAccount(db, second.id, { disabled: true }, ACTOR)
+    await expect(updateAdminAccount(db, first.id, { role: 'staff' }, ACTOR)).rejects.toThrow(/last enabled owner/)
+    const link = await issuePasswordLink(db, first.id, ACTOR)
+    expect(auditRows(db).map(row => [row.action, row.target, row.survey])).toEqual([
+      ['token.revoke', `token:${token.id}`, null],
+      ['admin.disable', `admin:${second.id}`, null],
+      ['admin.password-link', `admin:${first.id}`, null],
+    ])
+    expect(JSON.stringify(auditRows(db))).not.toContain(link)
+    expect(db.select().from(adminAccounts).all().map(row => row.role)).toEqual(['owner', 'owner'])
   })
 })

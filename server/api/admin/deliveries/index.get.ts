@@ -7,7 +7,7 @@ import { defineRouteSchemas, readValidatedQuery } from '#server/utils/request'
 
 export const schemas = defineRouteSchemas({ query: deliveryListQuerySchema })
 
-/** Webhook deliveries with every attempt (`?survey=&status=&limit=`), of the surveys the caller may see. */
+/** Webhook deliveries with every attempt (`?survey=&status=&event=&limit=`), of the surveys the caller may see. */
 export default defineEventHandler(async (event) => {
   const { principal } = await requireAdmin(event, 'deliveries:read')
   const query = readValidatedQuery(event, schemas.query)
@@ -15,5 +15,5 @@ export default defineEventHandler(async (event) => {
   const surveyIds = query.survey
     ? [(await adminSurvey(event, query.survey)).id]
     : principal.surveys && (await listSurveys(db)).filter(adminMaySee(event)).map(survey => survey.id)
-  return await listDeliveries(db, { surveyIds: surveyIds ?? undefined, status: query.status, limit: query.limit })
+  return await listDeliveries(db, { surveyIds: surveyIds ?? undefined, status: query.status, event: query.event, limit: query.limit })
 })
