@@ -647,6 +647,15 @@ function printTable(rows: Row[]) {
   for (const line of cells) console.log(format(line))
 }
 
+/**
+ * Each configuration keeps its own last run, so the README's tables for both engines stand side by side:
+ * `results.json` (SQLite, one process), `results.postgres.json`, `results.sqlite.2-workers.json`, …
+ */
+function defaultResultsName(): string {
+  if (engine === 'sqlite' && workers === 1) return 'results.json'
+  return `results.${engine}${workers > 1 ? `.${workers}-workers` : ''}.json`
+}
+
 // ---------------------------------------------------------------------------------------------------
 
 async function main() {
@@ -710,7 +719,7 @@ async function main() {
     scenarios: rows,
     details,
   }
-  const resultsFile = process.env.BENCH_RESULTS ? resolve(process.env.BENCH_RESULTS) : join(root, 'bench', 'results.json')
+  const resultsFile = process.env.BENCH_RESULTS ? resolve(process.env.BENCH_RESULTS) : join(root, 'bench', defaultResultsName())
   if (only.length || profileDir) {
     console.log(`\n${resultsFile} left as it was: ${only.length ? 'BENCH_ONLY' : 'BENCH_PROFILE'} runs are not the full benchmark.`)
     return

@@ -80,6 +80,11 @@ export function fieldErrorsOf(error: unknown): FieldErrors {
   return errors && typeof errors === 'object' ? errors : {}
 }
 
+/** The message for a list field or any of its items (`surveys`, `surveys.2`), the first there is. */
+export function listFieldError(errors: FieldErrors, field: string): string | undefined {
+  return Object.entries(errors).find(([key]) => key === field || key.startsWith(`${field}.`))?.[1].msg
+}
+
 /** What the console says when a call failed: the API's own message (English, as the console is). */
 export function consoleFailure(error: unknown, doing: string): string {
   const body = apiError(error)

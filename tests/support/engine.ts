@@ -27,6 +27,24 @@ export function testPostgresUrl(): string {
   return url
 }
 
+const LOCAL_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/postgres'
+
+/**
+ * The PostgreSQL server a unit test about PostgreSQL runs on. With TEST_POSTGRES_URL set (as `.ci/run` does)
+ * it must answer: the test fails rather than being skipped, whatever the machine's load. Without it, the
+ * local server when it answers; else null, and one line says the test was skipped and how to run it.
+ */
+export async function postgresForUnitTest(what: string): Promise<string | null> {
+  if (process.env.TEST_POSTGRES_URL) return process.env.TEST_POSTGRES_URL
+  const client = new pg.Client({ connectionString: LOCAL_POSTGRES_URL, connectionTimeoutMillis: 10_000 })
+  // A connection that timed out can still report its end as an 'error' event: it must not go unhandled.
+  client.on('error', () => undefined)
+  const answered = await client.connect().then(() => true, () => false)
+  await client.end().catch(() => undefined)
+  if (!answered) console.log(`PostgreSQL did not answer at 127.0.0.1:5432: ${what} was skipped (set TEST_POSTGRES_URL to run it).`)
+  return answered ? LOCAL_POSTGRES_URL : null
+}
+
 /** The same server and credentials, another database. */
 export function withDatabase(url: string, database: string): string {
   const parsed = new URL(url)

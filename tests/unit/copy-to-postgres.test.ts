@@ -19,10 +19,12 @@ import { findSurveyBySlug, upsertSurveys } from '#server/services/surveys'
 import { verifyPassword } from '#server/utils/passwords'
 import { root } from '../../scripts/ensure-build.mjs'
 import { runCli } from '../support/cli'
+import { postgresForUnitTest } from '../support/engine'
 
-const adminUrl = process.env.TEST_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/postgres'
-const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 2000 })
-const available = await admin.connect().then(() => true, () => false)
+const adminUrl = await postgresForUnitTest('the db:copy test into PostgreSQL') ?? ''
+const available = adminUrl !== ''
+const admin = new pg.Client({ connectionString: adminUrl })
+if (available) await admin.connect()
 const created: string[] = []
 
 async function freshDatabase(): Promise<string> {

@@ -7,29 +7,13 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { getTableName, is, Table } from 'drizzle-orm'
 import * as schema from '#server/database/schema.postgres'
 import { root } from '../../scripts/ensure-build.mjs'
+import { postgresForUnitTest } from '../support/engine'
 
-const adminUrl = process.env.TEST_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/postgres'
+const adminUrl = await postgresForUnitTest('the PostgreSQL migration test')
 
-async function reachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 2000 })
-  try {
-    await client.connect()
-    return true
-  }
-  catch {
-    return false
-  }
-  finally {
-    await client.end().catch(() => undefined)
-  }
-}
-
-const available = await reachable()
-if (!available) console.log(`PostgreSQL at ${adminUrl.replace(/\/\/[^@]*@/, '//')} did not answer: the PostgreSQL migration test was skipped (set TEST_POSTGRES_URL to run it).`)
-
-describe.skipIf(!available)('PostgreSQL migrations', () => {
+describe.skipIf(adminUrl === null)('PostgreSQL migrations', () => {
   const database = `rg_test_${randomBytes(6).toString('hex')}`
-  const admin = new pg.Client({ connectionString: adminUrl })
+  const admin = new pg.Client({ connectionString: adminUrl ?? undefined })
   afterAll(async () => {
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined)
     await admin.end()
@@ -38,7 +22,7 @@ describe.skipIf(!available)('PostgreSQL migrations', () => {
   it('create every table of the PostgreSQL schema on an empty database, and apply again as a no-op', async () => {
     await admin.connect()
     await admin.query(`CREATE DATABASE ${database}`)
-    const url = new URL(adminUrl)
+    const url = new URL(adminUrl!)
     url.pathname = `/${database}`
     const pool = new pg.Pool({ connectionString: url.toString() })
     try {
