@@ -49,7 +49,7 @@ export default defineNuxtConfig({
     webhooksRetryScale: 1,
     webhooksTimeoutSeconds: 10,
     seedDemo: true,
-    loginRateLimit: { max: 5, windowSeconds: 900, addressMax: 100 },
+    loginRateLimit: { max: 5, windowSeconds: 900, addressMax: 100, refusalDelayMs: 1000 },
     sessionLifetimeDays: 30,
     passwordHashConcurrency: 2,
     passwordHashQueueMax: 100,

@@ -64,6 +64,12 @@ export const captchaOn = () => captchaEnabled(captchaConfig())
 
 export const requestIp = (event: H3Event) => clientIp(event, trustedProxyHops())
 
+/** NUXT_LOGIN_RATE_LIMIT_REFUSAL_DELAY_MS: how long a refusal to an address over its sign-in limit is held (0–10,000 ms). */
+export function signInRefusalDelayMs(): number {
+  const value = Number(useRuntimeConfig().loginRateLimit.refusalDelayMs)
+  return Number.isFinite(value) ? Math.min(Math.max(value, 0), 10_000) : 1000
+}
+
 export function loginContext(event: H3Event): LoginContext {
   const { loginRateLimit } = useRuntimeConfig()
   return {

@@ -1,6 +1,6 @@
 import type { Db } from '#server/database'
 import type { SurveyRow } from '#server/database/schema'
-import { forbidden, tooManyRequests, unauthorized } from '#server/utils/errors'
+import { forbidden, tooManyRequests, unauthorized, type AppError } from '#server/utils/errors'
 import { captchaEnabled, verifyCaptcha, type CaptchaConfig } from '#server/utils/captcha'
 import { verifyPassword } from '#server/utils/passwords'
 import { knownLimitedFor, rateLimitGiveBack, rateLimitHit, rateLimitReset, type RateLimitRule } from './rate-limit'
@@ -57,12 +57,14 @@ async function checkCaptcha(survey: SurveyRow, captcha: string | null | undefine
 const addressKey = (ip: string) => `login:address:${ip}`
 
 /**
- * An address already known to be over its failed-sign-in limit is refused before its request body is
- * even read: under a flood from a few addresses, the refusals must cost next to nothing.
+ * The refusal of a password sign-in from an address this process already knows to be over its
+ * failed-sign-in limit (no database read), or undefined. It is answered before routing and before the
+ * request body is read (server/middleware/00.sign-in-refusals.ts): under a flood from a few addresses,
+ * the refusals must cost next to nothing.
  */
-export function refuseKnownLimitedAddress(ip: string) {
+export function knownLimitedAddressRefusal(ip: string): AppError | undefined {
   const retryAfterSeconds = knownLimitedFor(addressKey(ip))
-  if (retryAfterSeconds !== undefined) throw tooManyFailures(retryAfterSeconds)
+  return retryAfterSeconds === undefined ? undefined : tooManyFailures(retryAfterSeconds)
 }
 
 export async function loginWithPassword(

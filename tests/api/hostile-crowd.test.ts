@@ -17,7 +17,9 @@ const env = {
   NUXT_LOGIN_RATE_LIMIT_ADDRESS_MAX: '8',
   NUXT_GENERATE_USER_RATE_LIMIT_MAX: '5',
   NUXT_GENERATE_USER_RATE_LIMIT_FAILED_MAX: '20',
+  NUXT_LOGIN_RATE_LIMIT_REFUSAL_DELAY_MS: '700',
 }
+const REFUSAL_DELAY_MS = 700
 const server = await useTestServer(env)
 const PASSWORD = 'Correct-horse9'
 const base = { supportEmail: 'team@example.org', state: 'active' as const }
@@ -90,6 +92,27 @@ describe('rate limits hold under parallel requests', () => {
     expect((await loginAlias(other, { survey: 'cohort', username: 'alice', password: PASSWORD })).status).toBe(200)
     expect((await loginAlias(other, { survey: 'cohort', username: 'nobody3', password: 'Wrong-pass1' })).status).toBe(401)
     expect((await loginAlias(other, { survey: 'cohort', username: 'nobody4', password: 'Wrong-pass1' })).status).toBe(429)
+  })
+
+  it('an address known to be over its limit is refused before the route, with the same answer, held a moment to slow a flooding script', async () => {
+    const address = '198.51.100.30'
+    for (const username of ['bob', 'carol', 'dave', 'erin', 'frank', 'nobody1', 'nobody2', 'nobody3'])
+      expect((await loginAlias(address, { survey: 'cohort', username, password: 'Wrong-pass1' })).status).toBe(401)
+    // The ninth failure is refused by the route, which learns that the address is over its limit ...
+    const byRoute = await loginAlias(address, { survey: 'cohort', username: 'nobody4', password: 'Wrong-pass1' })
+    expect(byRoute.status).toBe(429)
+    // ... so the next one, right password or not, is refused before its body is read, and only after the hold.
+    const started = performance.now()
+    const held = await loginAlias(address, { survey: 'cohort', username: 'alice', password: PASSWORD })
+    const heldForMs = performance.now() - started
+    expect(held.status).toBe(429)
+    expect(heldForMs).toBeGreaterThanOrEqual(REFUSAL_DELAY_MS - 5)
+    expect(held.body).toEqual({ statusCode: 429, message: expect.stringMatching(/^Too many failed sign-in attempts\. Try again in \d+ minute\(s\)\.$/) })
+    expect(Object.keys(byRoute.body)).toEqual(['statusCode', 'message'])
+    for (const header of ['content-type', 'cache-control', 'content-security-policy', 'referrer-policy', 'x-content-type-options'])
+      expect(held.headers.get(header), header).toBe(byRoute.headers.get(header))
+    expect(held.headers.get('retry-after')).toMatch(/^\d+$/)
+    expect(Number(held.headers.get('retry-after'))).toBeLessThanOrEqual(Number(byRoute.headers.get('retry-after')))
   })
 
   it('a valid auth token signs in from an address that has used up its failed-token budget', async () => {

@@ -1,5 +1,5 @@
 import { useDb } from '#server/database'
-import { loginWithPassword, refuseKnownLimitedAddress } from '#server/services/login'
+import { loginWithPassword } from '#server/services/login'
 import { aliasLoginSchema } from '#shared/schemas/respondent'
 import { loginContext } from '#server/http/settings'
 import { defineRouteSchemas, readValidatedJson } from '#server/utils/request'
@@ -9,7 +9,6 @@ export const schemas = defineRouteSchemas({ body: aliasLoginSchema })
 
 export default defineEventHandler(async (event) => {
   const context = loginContext(event)
-  refuseKnownLimitedAddress(context.ip)
   const input = await readValidatedJson(event, schemas.body)
   const outcome = await loginWithPassword(useDb(), input, context)
   if (outcome.kind === 'challenge') return outcome.challenge
