@@ -2,7 +2,7 @@ import type { Db } from '#server/database'
 import type { SurveyRow } from '#server/database/schema'
 import { forbidden, tooManyRequests, unauthorized, type AppError } from '#server/utils/errors'
 import { captchaEnabled, verifyCaptcha, type CaptchaConfig } from '#server/utils/captcha'
-import { verifyPassword } from '#server/utils/passwords'
+import { refuseWhenHashingFull, verifyPassword } from '#server/utils/passwords'
 import { knownLimitedFor, rateLimitGiveBack, rateLimitHit, rateLimitReset, type RateLimitRule } from './rate-limit'
 import { findRespondent, findRespondentByAuthToken, type RespondentRecord } from './respondents'
 import { cachedSurveyById, cachedSurveyBySlug } from './surveys'
@@ -83,6 +83,7 @@ export async function loginWithPassword(
   if (challenge) return challenge
 
   const userKey = `login:alias:${context.ip}:${survey.slug.toLowerCase()}:${input.username}`
+  refuseWhenHashingFull(context.ip)
   await takeFailureBudgets(db, [[addressKey(context.ip), context.addressRateLimit], [userKey, context.rateLimit]])
   await checkCaptcha(survey, input.captcha, context)
   const record = await findRespondent(db, survey.id, input.username)

@@ -65,10 +65,10 @@ const laneOf = (lane: string) => newLanes.get(lane) ?? oldLanes.get(lane)
  * newcomer's would be. So a few busy addresses can fill the queue, but never keep a new one out of it.
  */
 function makeRoomFor(lane: string): boolean {
+  if (fullFor(lane)) return false
   let longest: Waiter[] | undefined
   for (const queue of [...newLanes.values(), ...oldLanes.values()]) if (!longest || queue.length > longest.length) longest = queue
-  if (!longest || longest.length <= (laneOf(lane)?.length ?? 0) + 1) return false
-  longest.pop()!.refuse(busy())
+  longest!.pop()!.refuse(busy())
   waitingCount--
   return true
 }
@@ -84,6 +84,25 @@ function leave(lane: string, waiter: Waiter) {
     newLanes.delete(lane)
     oldLanes.delete(lane)
   }
+}
+
+/** The longest lane would not give way to this one: the queue is full for it (makeRoomFor would refuse). */
+function fullFor(lane: string): boolean {
+  let longest = 0
+  for (const queue of [...newLanes.values(), ...oldLanes.values()]) longest = Math.max(longest, queue.length)
+  return longest <= (laneOf(lane)?.length ?? 0) + 1
+}
+
+/**
+ * Refuses at once (503 + Retry-After) a request whose hash would be refused right now, so that a request
+ * shed anyway does not first spend database work (rate-limit counters, the account lookup) that the
+ * requests able to go on are waiting for. The queue can change before the hash is asked for: this is an
+ * early shed, not a promise; the hash itself checks again.
+ */
+export function refuseWhenHashingFull(lane: string) {
+  if (running < limits.concurrency && waitingCount === 0) return
+  if ((laneOf(lane)?.length ?? 0) >= limits.queueMaxPerLane) throw busy()
+  if (waitingCount >= limits.queueMax && fullFor(lane)) throw busy()
 }
 
 async function bounded<T>(lane: string, work: () => Promise<T>, signal?: AbortSignal): Promise<T> {

@@ -5,6 +5,7 @@ import { loginWithPassword, type LoginContext } from '#server/services/login'
 import { findSurveyBySlug, upsertSurveys } from '#server/services/surveys'
 import { configurePasswordHashing, DEFAULT_HASHING_LIMITS, hashingQueueLength, hashPassword, verifyPassword } from '#server/utils/passwords'
 import { AppError } from '#server/utils/errors'
+import { rateLimits } from '#server/database/schema'
 
 const context: LoginContext = {
   ip: '192.0.2.1',
@@ -98,5 +99,22 @@ describe('sign-in spends a hash only where one is needed', () => {
     expect(await login('cohort', 'nobody')).toBe(503)
     expect(await login('cohort', 'alice')).toBe(503)
     await Promise.all(busy)
+  })
+
+  it('a sign-in the full queue would refuse is refused before it is counted or its account looked up', async () => {
+    const { db } = openDatabase(':memory:')
+    await upsertSurveys(db, [{ slug: 'cohort', name: 'Cohort', supportEmail: 'team@example.org', state: 'active', allowGenUsers: true, genUserKey: 'k'.repeat(40) }])
+    configurePasswordHashing({ concurrency: 1, queueMax: 1 })
+    const busy = [hashPassword('Occupying-password-1'), hashPassword('Occupying-password-2')]
+    const refused = await loginWithPassword(db, { survey: 'cohort', username: 'alice', password: 'Wrong-password1' }, context)
+      .then(() => undefined, (error: unknown) => error)
+    await Promise.all(busy)
+    expect((refused as AppError).statusCode).toBe(503)
+    expect(Number((refused as AppError).headers?.['Retry-After'])).toBeGreaterThanOrEqual(1)
+    // Shed before the rate-limit counters: nothing was counted against the address or the username.
+    expect(await db.select().from(rateLimits)).toEqual([])
+    // With room again, the same sign-in goes through the whole path and is counted.
+    expect(await statusOf(loginWithPassword(db, { survey: 'cohort', username: 'alice', password: 'Wrong-password1' }, context))).toBe(401)
+    expect((await db.select().from(rateLimits)).map(row => row.key).sort()).toEqual(['login:address:192.0.2.1', 'login:alias:192.0.2.1:cohort:alice'])
   })
 })
