@@ -60,19 +60,6 @@ function dispatch() {
 
 const laneOf = (lane: string) => newLanes.get(lane) ?? oldLanes.get(lane)
 
-/**
- * The queue is full: the newest waiter of the longest lane makes room, if that lane is longer than the
- * newcomer's would be. So a few busy addresses can fill the queue, but never keep a new one out of it.
- */
-function makeRoomFor(lane: string): boolean {
-  if (fullFor(lane)) return false
-  let longest: Waiter[] | undefined
-  for (const queue of [...newLanes.values(), ...oldLanes.values()]) if (!longest || queue.length > longest.length) longest = queue
-  longest!.pop()!.refuse(busy())
-  waitingCount--
-  return true
-}
-
 /** A waiter whose request was abandoned (its client went away) leaves the queue: no hash for nobody. */
 function leave(lane: string, waiter: Waiter) {
   const queue = laneOf(lane)
@@ -86,11 +73,26 @@ function leave(lane: string, waiter: Waiter) {
   }
 }
 
-/** The longest lane would not give way to this one: the queue is full for it (makeRoomFor would refuse). */
-function fullFor(lane: string): boolean {
-  let longest = 0
-  for (const queue of [...newLanes.values(), ...oldLanes.values()]) longest = Math.max(longest, queue.length)
-  return longest <= (laneOf(lane)?.length ?? 0) + 1
+/** The lane with the most waiting, if any lane has one waiting. */
+function longestLane(): Waiter[] | undefined {
+  let longest: Waiter[] | undefined
+  for (const queue of [...newLanes.values(), ...oldLanes.values()]) if (!longest || queue.length > longest.length) longest = queue
+  return longest
+}
+
+/** A hash asked for now must wait (every slot runs, or others already wait). */
+const mustWait = () => running >= limits.concurrency || waitingCount > 0
+
+/**
+ * No room for one more waiter of this lane: it is at its lane's bound, or the whole queue is full and no
+ * lane is longer than this one's would be. When the queue is full and a longer lane exists, the newest
+ * waiter of that lane makes room (see bounded). So a few busy addresses can fill the queue, but never keep
+ * a new one out of it.
+ */
+function noRoomFor(lane: string): boolean {
+  const own = laneOf(lane)?.length ?? 0
+  if (own >= limits.queueMaxPerLane) return true
+  return waitingCount >= limits.queueMax && (longestLane()?.length ?? 0) <= own + 1
 }
 
 /**
@@ -100,15 +102,16 @@ function fullFor(lane: string): boolean {
  * early shed, not a promise; the hash itself checks again.
  */
 export function refuseWhenHashingFull(lane: string) {
-  if (running < limits.concurrency && waitingCount === 0) return
-  if ((laneOf(lane)?.length ?? 0) >= limits.queueMaxPerLane) throw busy()
-  if (waitingCount >= limits.queueMax && fullFor(lane)) throw busy()
+  if (mustWait() && noRoomFor(lane)) throw busy()
 }
 
 async function bounded<T>(lane: string, work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (running >= limits.concurrency || waitingCount > 0) {
-    if ((laneOf(lane)?.length ?? 0) >= limits.queueMaxPerLane) throw busy()
-    if (waitingCount >= limits.queueMax && !makeRoomFor(lane)) throw busy()
+  if (mustWait()) {
+    if (noRoomFor(lane)) throw busy()
+    if (waitingCount >= limits.queueMax) {
+      longestLane()!.pop()!.refuse(busy())
+      waitingCount--
+    }
     if (signal?.aborted) throw abandoned()
     await new Promise<void>((resolve, reject) => {
       const onAbort = () => {
