@@ -61,11 +61,21 @@ const apiErrorHandler: NitroErrorHandler = async (error, event) => {
   if (clientAborted(error, event)) console.warn(`[api] ${event.method} ${getRequestURL(event).pathname}: the client closed the connection`)
   // A 5xx the app chose to answer (503 when busy) is not a fault: only unexpected errors are logged.
   else if (body.statusCode >= 500 && !isAppError(error)) console.error(`[api] ${event.method} ${getRequestURL(event).pathname} failed:`, error.cause ?? error)
+  return sendErrorBody(event, body, headers)
+}
+
+function sendErrorBody(event: H3Event, body: ErrorBody, headers?: Record<string, string>) {
   if (headers) setResponseHeaders(event, headers)
   setResponseHeader(event, 'Content-Type', 'application/json; charset=utf-8')
   setResponseHeader(event, 'Cache-Control', 'no-store')
   setResponseStatus(event, body.statusCode)
   return send(event, JSON.stringify(body))
+}
+
+/** Answers an API request with an error the app chose (an AppError), as the error handler would, without throwing it. */
+export function sendApiError(event: H3Event, error: AppError) {
+  const { body, headers } = errorBody(error)
+  return sendErrorBody(event, body, headers)
 }
 
 export default apiErrorHandler

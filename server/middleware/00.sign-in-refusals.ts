@@ -1,6 +1,6 @@
-import { setResponseHeaders, setResponseStatus } from 'h3'
 import { requestIp, signInRefusalDelayMs } from '#server/http/settings'
 import { knownLimitedAddressRefusal } from '#server/services/login'
+import { sendApiError } from '#server/error-handler'
 
 const PASSWORD_SIGN_IN = '/api/auth/login/alias'
 /** Refusals held at once; past it they are answered at once (a held one costs a timer and an open request). */
@@ -30,7 +30,5 @@ export default defineEventHandler(async (event) => {
       held--
     }
   }
-  setResponseHeaders(event, { ...refusal.headers, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
-  setResponseStatus(event, refusal.statusCode)
-  return JSON.stringify({ statusCode: refusal.statusCode, message: refusal.message })
+  return sendApiError(event, refusal)
 })
