@@ -3,6 +3,7 @@ import { drizzle } from 'drizzle-orm/node-postgres'
 import { migrate } from 'drizzle-orm/node-postgres/migrator'
 import { readMigrationFiles } from 'drizzle-orm/migrator'
 import pg from 'pg'
+import { randomUUID } from 'node:crypto'
 import type { Db, Tx } from '.'
 import type { DeliveryRow, Engine } from './engine'
 import * as postgresSchema from './schema.postgres'
@@ -12,6 +13,12 @@ const { rateLimits, webhookDeliveries } = postgresSchema
 
 /** The channel every survey change is announced on (NOTIFY, sent when its transaction commits). */
 export const SURVEYS_CHANNEL = 'rg_surveys_changed'
+/**
+ * Names this process in the NOTIFYs it sends, so that its listener passes over its own: this process
+ * counts its survey changes itself when they commit, and one of its own announcements arriving a moment
+ * later would only empty its caches a second time.
+ */
+export const PROCESS_NOTIFY_ID = randomUUID()
 /** Any constant shared by every process: the advisory lock that lets one process at a time migrate. */
 export const MIGRATION_LOCK = 424_242_014
 
@@ -96,8 +103,8 @@ function listen(url: string, state: ListenState) {
     client.end().catch(() => {})
     if (!state.closed) setTimeout(() => listen(url, state), 1000).unref()
   }
-  client.on('notification', () => {
-    state.version++
+  client.on('notification', (message) => {
+    if (message.payload !== PROCESS_NOTIFY_ID) state.version++
   })
   client.on('error', retry)
   client.on('end', retry)

@@ -1,7 +1,7 @@
 import { SignJWT } from 'jose'
-import { tables, transaction, type Db } from '#server/database'
+import { tables, type Db } from '#server/database'
 import { first } from '#server/database/steps'
-import { planSurveyUpserts, writeSurveysIn } from './surveys'
+import { changingSurveys, planSurveyUpserts, writeSurveysIn } from './surveys'
 import { randomToken } from '#server/utils/tokens'
 
 export interface SeedResult { partnerSlug: string, partnerSecret: string }
@@ -41,7 +41,7 @@ export async function seedDemoSurveys(db: Db): Promise<SeedResult | undefined> {
       minimumSubmissionInterval: 0,
     },
   ], new Map())
-  const seeded = await transaction(db, function* (tx) {
+  const seeded = await changingSurveys(db, function* (tx) {
     const { settings, surveys } = tables(tx)
     if (yield* first(tx.select({ id: surveys.id }).from(surveys).limit(1))) return false
     const marked = yield* first(tx.insert(settings).values({ key: 'demo_seeded', value: new Date().toISOString() })

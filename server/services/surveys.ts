@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { asc, eq, inArray, sql } from 'drizzle-orm'
 import { externalDataVersion, read, tables, transaction, type Db, type Tx } from '#server/database'
-import { SURVEYS_CHANNEL } from '#server/database/postgres-engine'
+import { PROCESS_NOTIFY_ID, SURVEYS_CHANNEL } from '#server/database/postgres-engine'
 import type { SurveyRow } from '#server/database/schema'
 import { engineSql, exec, first, rows, type Steps } from '#server/database/steps'
 import { badRequest, conflict, fieldErrors, fieldErrorsFromZod, forbidden, notFound, type FieldErrors } from '#server/utils/errors'
@@ -333,7 +333,20 @@ export function planSurveyUpserts(
  */
 function* surveysChangedIn(): Steps<void> {
   localSurveyWrites++
-  yield* engineSql({ postgres: sql.raw(`NOTIFY ${SURVEYS_CHANNEL}`) })
+  yield* engineSql({ postgres: sql.raw(`NOTIFY ${SURVEYS_CHANNEL}, '${PROCESS_NOTIFY_ID}'`) })
+}
+
+/**
+ * A transaction that may change surveys. The caches are dropped once more when it has ended: a row read
+ * while it ran (before its commit) may be the old one and must not be kept.
+ */
+export async function changingSurveys<T>(db: Db, steps: (tx: Tx) => Steps<T>): Promise<T> {
+  try {
+    return await transaction(db, steps)
+  }
+  finally {
+    localSurveyWrites++
+  }
 }
 
 /** Writes the planned surveys inside the caller's transaction, each with its audit row when asked. */
@@ -368,12 +381,7 @@ export async function upsertSurveys(db: Db, input: unknown, options: UpsertOptio
     if (stored) existing.set(survey.slug.toLowerCase(), stored)
   }
   const plans = planSurveyUpserts(input, existing, options, inputs)
-  try {
-    return await transaction(db, tx => writeSurveysIn(tx, plans, options))
-  }
-  finally {
-    localSurveyWrites++
-  }
+  return changingSurveys(db, tx => writeSurveysIn(tx, plans, options))
 }
 
 export async function upsertSurvey(db: Db, input: unknown, options?: UpsertOptions): Promise<UpsertResult> {
@@ -418,17 +426,12 @@ export type SurveySecretKind = 'jwt' | 'webhook'
 export async function rotateSurveySecret(db: Db, survey: SurveyRow, kind: SurveySecretKind, actor: Actor, now = new Date()) {
   const secret = kind === 'jwt' ? randomBytes(32).toString('base64url') : generateWebhookSecret()
   const column = kind === 'jwt' ? { genUserKey: secret } : { webhookSecret: secret }
-  try {
-    await transaction(db, function* (tx) {
-      const { surveys } = tables(tx)
-      yield* exec(tx.update(surveys).set({ ...column, updatedAt: now }).where(eq(surveys.id, survey.id)))
-      yield* auditIn(tx, actor, 'survey.rotate-secret', survey.slug, { kind }, survey.slug)
-      yield* surveysChangedIn()
-    })
-  }
-  finally {
-    localSurveyWrites++
-  }
+  await changingSurveys(db, function* (tx) {
+    const { surveys } = tables(tx)
+    yield* exec(tx.update(surveys).set({ ...column, updatedAt: now }).where(eq(surveys.id, survey.id)))
+    yield* auditIn(tx, actor, 'survey.rotate-secret', survey.slug, { kind }, survey.slug)
+    yield* surveysChangedIn()
+  })
   return { kind, secret }
 }
 
@@ -437,20 +440,15 @@ export async function rotateSurveySecret(db: Db, survey: SurveyRow, kind: Survey
  * same transaction. Returns how many respondents went.
  */
 export async function deleteSurvey(db: Db, survey: SurveyRow, force: boolean, actor: Actor): Promise<number> {
-  try {
-    return await transaction(db, function* (tx) {
-      const { respondents, surveys, users } = tables(tx)
-      const userIds = (yield* rows(tx.select({ userId: respondents.userId }).from(respondents)
-        .where(eq(respondents.surveyId, survey.id)))).map(row => row.userId)
-      if (userIds.length && !force) throw conflict(`The survey has ${userIds.length} respondent(s). Delete with ?force=true to remove them too.`)
-      if (userIds.length) yield* exec(tx.delete(users).where(inArray(users.id, userIds)))
-      yield* exec(tx.delete(surveys).where(eq(surveys.id, survey.id)))
-      yield* auditIn(tx, actor, 'survey.delete', survey.slug, { force, respondentsRemoved: userIds.length }, survey.slug)
-      yield* surveysChangedIn()
-      return userIds.length
-    })
-  }
-  finally {
-    localSurveyWrites++
-  }
+  return changingSurveys(db, function* (tx) {
+    const { respondents, surveys, users } = tables(tx)
+    const userIds = (yield* rows(tx.select({ userId: respondents.userId }).from(respondents)
+      .where(eq(respondents.surveyId, survey.id)))).map(row => row.userId)
+    if (userIds.length && !force) throw conflict(`The survey has ${userIds.length} respondent(s). Delete with ?force=true to remove them too.`)
+    if (userIds.length) yield* exec(tx.delete(users).where(inArray(users.id, userIds)))
+    yield* exec(tx.delete(surveys).where(eq(surveys.id, survey.id)))
+    yield* auditIn(tx, actor, 'survey.delete', survey.slug, { force, respondentsRemoved: userIds.length }, survey.slug)
+    yield* surveysChangedIn()
+    return userIds.length
+  })
 }
