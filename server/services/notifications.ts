@@ -13,33 +13,44 @@ export interface RespondentCreatedBody { type: 'survey.respondent.created', surv
 export type EventBody = SessionEventBody | SubmittedEventBody | RespondentCreatedBody
 
 /**
+ * An event's outbox rows: the event and one pending delivery (id and URL) per webhook the survey
+ * registered for its type.
+ */
+export function outboxRows(survey: SurveyRow, body: EventBody, now: Date) {
+  return {
+    event: {
+      type: body.type,
+      surveyId: survey.id,
+      userId: Number(body.userId),
+      sessionId: 'sessionId' in body ? body.sessionId : null,
+      submissionId: 'submissionId' in body ? body.submissionId : null,
+      payload: JSON.stringify(body),
+      createdAt: now,
+    },
+    deliveries: survey.notifications.filter(target => target.type === body.type)
+      .map(target => ({ id: `msg_${randomToken(18)}`, url: target.url })),
+  }
+}
+
+/**
  * The outbox: records the event inside the caller's transaction (so it exists exactly when the change
- * it reports does), with one pending delivery per webhook the survey registered for this type.
+ * it reports does), with its pending deliveries (`outboxRows`).
  */
 export function* recordEvent(tx: Tx, survey: SurveyRow, body: EventBody, now = new Date()): Steps<number> {
   const { surveyEvents, webhookDeliveries } = tables(tx)
-  const event = (yield* first(tx.insert(surveyEvents).values({
-    type: body.type,
-    surveyId: survey.id,
-    userId: Number(body.userId),
-    sessionId: 'sessionId' in body ? body.sessionId : null,
-    submissionId: 'submissionId' in body ? body.submissionId : null,
-    payload: JSON.stringify(body),
-    createdAt: now,
-  }).returning({ id: surveyEvents.id })))!
-  const targets = survey.notifications.filter(target => target.type === body.type)
-  if (targets.length) {
-    yield* exec(tx.insert(webhookDeliveries).values(targets.map(target => ({
-      id: `msg_${randomToken(18)}`,
-      eventId: event.id,
+  const { event, deliveries } = outboxRows(survey, body, now)
+  const { id: eventId } = (yield* first(tx.insert(surveyEvents).values(event).returning({ id: surveyEvents.id })))!
+  if (deliveries.length) {
+    yield* exec(tx.insert(webhookDeliveries).values(deliveries.map(delivery => ({
+      ...delivery,
+      eventId,
       surveyId: survey.id,
-      userId: Number(body.userId),
-      url: target.url,
+      userId: event.userId,
       nextAttemptAt: now,
       createdAt: now,
     }))))
   }
-  return event.id
+  return eventId
 }
 
 /**

@@ -1,5 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm'
-import { read, tables, write, type Db, type Tx } from '#server/database'
+import { engineOf, read, tables, write, type Db, type Tx } from '#server/database'
 import type { RespondentRow, SurveyRow, UserRow } from '#server/database/schema'
 import { exec, first, preparedFirst, rows, type Steps } from '#server/database/steps'
 import type { CreateUserClaims, CreateUserResponse, CustomFieldInput } from '#shared/schemas/respondent'
@@ -7,6 +7,7 @@ import { forbidden } from '#server/utils/errors'
 import { hashPassword } from '#server/utils/passwords'
 import { randomString } from '#server/utils/tokens'
 import { recordEvent } from './notifications'
+import { createRespondentAtOnce, type PartnerRespondent } from './respondents-postgres'
 import { AUTH_TOKEN_DEFAULT_CHARSET } from './surveys'
 
 export interface RespondentRecord { respondent: RespondentRow, user: UserRow }
@@ -126,18 +127,22 @@ export interface PartnerCreateOptions {
 /** The latest time both engines store (PostgreSQL's timestamps are written with four-digit years): a later expiry changes nothing. */
 const END_OF_9999 = Date.UTC(9999, 11, 31, 23, 59, 59, 999)
 
+const tokenUsed = () => forbidden('token already used (jti): this survey accepts each token once', { jti: { msg: 'token already used' } })
+
 function* rememberTokenId(tx: Tx, survey: SurveyRow, jti: NonNullable<PartnerCreateOptions['jti']>): Steps<void> {
   const { usedTokenIds } = tables(tx)
   const expiresAt = new Date(Math.min(jti.expiresAt.getTime(), END_OF_9999))
   const inserted = yield* first(tx.insert(usedTokenIds).values({ surveyId: survey.id, jti: jti.value, expiresAt })
     .onConflictDoNothing().returning())
-  if (!inserted) throw forbidden('token already used (jti): this survey accepts each token once', { jti: { msg: 'token already used' } })
+  if (!inserted) throw tokenUsed()
 }
 
 /**
  * Creates the respondent for a verified partner token, or returns the existing one (idempotent;
  * docs/api.md#post-apisurveysslugcreate-user), also when another server creates it at the same moment.
- * Only the claims the token carries are updated; a password never changes an existing one.
+ * Only the claims the token carries are updated; a password never changes an existing one. On
+ * PostgreSQL a new respondent, and an existing one the claims do not change, take one statement
+ * (respondents-postgres.ts); the rest, and SQLite, the transaction below.
  */
 export async function createOrUpdateFromPartner(
   db: Db,
@@ -147,14 +152,37 @@ export async function createOrUpdateFromPartner(
 ): Promise<CreateUserResponse> {
   const keepName = survey.userPersonalIdentifiers
   const keepCustomFields = survey.userCustomFields
+  const changesName = keepName && claims.name !== undefined
+  const changesCustomFields = keepCustomFields && claims.customFields !== undefined
+  const changesAnything = changesName || changesCustomFields || claims.redirectUrl !== undefined
   // Hash only when the username is new: the hash is the costly part and an existing password never changes.
   const passwordHash = claims.password && !(await findRespondent(db, survey.id, claims.username))
     ? await hashPassword(claims.password)
     : undefined
+  const answer = (respondent: PartnerRespondent) => partnerResponse(respondent, keepName, keepCustomFields)
 
-  const { record, customFields } = await write(db, function* (tx) {
+  let tokenIdRecorded = false
+  if (engineOf(db).dialect === 'postgres') {
+    const outcome = await createRespondentAtOnce(db, survey, {
+      username: claims.username,
+      passwordHash: passwordHash ?? null,
+      name: keepName ? claims.name ?? null : null,
+      customFields: keepCustomFields ? claims.customFields ?? [] : [],
+      redirectUrl: claims.redirectUrl ?? null,
+      jti: options.jti,
+    })
+    if (outcome.kind === 'created') return answer(outcome.respondent)
+    if (outcome.kind === 'token-used') throw tokenUsed()
+    if (outcome.kind === 'found' && !options.jti && !changesAnything) {
+      if (outcome.respondent.disabled) throw respondentDisabled()
+      return answer(outcome.respondent)
+    }
+    tokenIdRecorded = outcome.kind === 'not-created' && outcome.tokenIdRecorded
+  }
+
+  return answer(await write(db, function* (tx) {
     const { respondents, users } = tables(tx)
-    if (options.jti) yield* rememberTokenId(tx, survey, options.jti)
+    if (options.jti && !tokenIdRecorded) yield* rememberTokenId(tx, survey, options.jti)
     let record = yield* respondentIn(tx, survey.id, claims.username)
     if (!record) {
       record = yield* insertRespondent(tx, survey, {
@@ -164,28 +192,44 @@ export async function createOrUpdateFromPartner(
         customFields: keepCustomFields ? claims.customFields : undefined,
         redirectUrl: claims.redirectUrl,
       })
-      if (record) return { record, customFields: keepCustomFields ? yield* customFieldsIn(tx, record.user.id) : [] }
+      if (record) return yield* partnerRespondentIn(tx, record, keepCustomFields)
       // Created by another server since the read above: it is an existing respondent now.
       record = (yield* respondentIn(tx, survey.id, claims.username))!
     }
-    if (record.user.disabled) throw forbidden('This respondent account is disabled.', { username: { msg: 'this respondent is disabled' } })
-    if (keepName && claims.name !== undefined) yield* exec(tx.update(users).set({ name: claims.name }).where(eq(users.id, record.user.id)))
-    if (keepCustomFields && claims.customFields !== undefined) yield* replaceCustomFields(tx, record.user.id, claims.customFields)
+    if (record.user.disabled) throw respondentDisabled()
+    if (!changesAnything) return yield* partnerRespondentIn(tx, record, keepCustomFields)
+    if (changesName) yield* exec(tx.update(users).set({ name: claims.name }).where(eq(users.id, record.user.id)))
+    if (changesCustomFields) yield* replaceCustomFields(tx, record.user.id, claims.customFields!)
     if (claims.redirectUrl !== undefined) {
       yield* exec(tx.update(respondents).set({ redirectUrl: claims.redirectUrl }).where(eq(respondents.id, record.respondent.id)))
     }
-    const updated = (yield* respondentIn(tx, survey.id, claims.username))!
-    return { record: updated, customFields: keepCustomFields ? yield* customFieldsIn(tx, updated.user.id) : [] }
-  })
+    return yield* partnerRespondentIn(tx, (yield* respondentIn(tx, survey.id, claims.username))!, keepCustomFields)
+  }))
+}
 
-  const response: CreateUserResponse = {
-    userId: String(record.user.id),
-    username: record.respondent.username,
-    authToken: record.respondent.authToken,
+const respondentDisabled = () => forbidden('This respondent account is disabled.', { username: { msg: 'this respondent is disabled' } })
+
+function* partnerRespondentIn(tx: Tx, { respondent, user }: RespondentRecord, withCustomFields: boolean): Steps<PartnerRespondent> {
+  return {
+    userId: user.id,
+    username: respondent.username,
+    authToken: respondent.authToken,
+    redirectUrl: respondent.redirectUrl,
+    name: user.name,
+    disabled: user.disabled,
+    customFields: withCustomFields ? yield* customFieldsIn(tx, user.id) : [],
   }
-  if (record.respondent.redirectUrl) response.redirectUrl = record.respondent.redirectUrl
-  if (keepName && record.user.name !== null) response.name = record.user.name
-  if (keepCustomFields) response.customFields = customFields
+}
+
+function partnerResponse(respondent: PartnerRespondent, keepName: boolean, keepCustomFields: boolean): CreateUserResponse {
+  const response: CreateUserResponse = {
+    userId: String(respondent.userId),
+    username: respondent.username,
+    authToken: respondent.authToken,
+  }
+  if (respondent.redirectUrl) response.redirectUrl = respondent.redirectUrl
+  if (keepName && respondent.name !== null) response.name = respondent.name
+  if (keepCustomFields) response.customFields = respondent.customFields
   return response
 }
 
