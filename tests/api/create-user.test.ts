@@ -224,6 +224,12 @@ describe('create-user — the survey\'s jwtPolicy', () => {
     const replay = await createUser('strict', { token: await token({ ...payload, name: 'changed' }) })
     expect(replay.status).toBe(403)
     expect(replay.body.errors).toHaveProperty('jti')
+    // A new token (another jti) for the same respondent is the existing respondent again; then it too is used.
+    const again = { ...payload, jti: crypto.randomUUID() }
+    const existing = await createUser('strict', { token: await token(again) })
+    expect(existing.status).toBe(200)
+    expect(existing.body).toMatchObject({ userId: first.body.userId, authToken: first.body.authToken })
+    expect((await createUser('strict', { token: await token(again) })).status).toBe(403)
   })
 })
 
