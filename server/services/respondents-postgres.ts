@@ -3,7 +3,7 @@ import type { Db } from '#server/database'
 import type { SurveyRow } from '#server/database/schema'
 import type { CustomFieldInput } from '#shared/schemas/respondent'
 import { outboxRows } from './notifications'
-import { generateAuthToken, type CustomField, type NewRespondent } from './respondents'
+import { generateAuthToken, type CustomField } from './respondents'
 
 /**
  * PostgreSQL's side of a partner's create-user (`createOrUpdateFromPartner`): the whole creation of a new
@@ -99,7 +99,8 @@ export type CreateAtOnceOutcome
     /** Neither created nor found: another server took the username at this moment, or the auth token was another's. */
     | { kind: 'not-created', tokenIdRecorded: boolean }
 
-export interface NewPartnerRespondent extends Required<Pick<NewRespondent, 'username'>> {
+export interface NewPartnerRespondent {
+  username: string
   passwordHash: string | null
   name: string | null
   customFields: CustomFieldInput[]
