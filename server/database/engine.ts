@@ -3,6 +3,7 @@ import type { webhookDeliveries } from './schema'
 import type { Steps } from './steps'
 
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect
+export interface NewRefreshSession { familyId: string, respondentId: number, tokenHash: string, expiresAt: Date, createdAt: Date }
 
 /**
  * What differs between the two engines, and nothing else: how a sequence of statements is run (in a
@@ -21,6 +22,13 @@ export interface Engine {
    * the event loop (group commit; the steps may run twice). PostgreSQL gives each its own transaction.
    */
   write: <T>(db: Db, steps: (tx: Tx) => Steps<T>) => Promise<T>
+  /**
+   * Stores a new sign-in's refresh token (a write of its own, answered once durable). SQLite joins the
+   * group commit; PostgreSQL inserts the sign-ins of the same moment in one statement (see
+   * postgres-statement-queue.ts): a transaction of its own for each would cost three round trips and a
+   * commit each.
+   */
+  insertRefreshSession: (db: Db, session: NewRefreshSession) => Promise<void>
   /** Counts one hit on a fixed-window counter, atomically across every process on the database. */
   rateLimitHit: (db: Db, key: string, windowMs: number, now: number) => Promise<{ windowStart: Date, count: number }>
   /** Un-counts one hit (never below zero). */

@@ -5,7 +5,8 @@ import { readMigrationFiles } from 'drizzle-orm/migrator'
 import pg from 'pg'
 import { randomUUID } from 'node:crypto'
 import type { Db, Tx } from '.'
-import type { DeliveryRow, Engine } from './engine'
+import type { DeliveryRow, Engine, NewRefreshSession } from './engine'
+import { StatementQueue } from './postgres-statement-queue'
 import * as postgresSchema from './schema.postgres'
 import { runPostgresSteps, type Steps } from './steps'
 
@@ -117,6 +118,28 @@ function listen(url: string, state: ListenState) {
     .catch(retry)
 }
 
+const poolOf = (db: Db) => (db as unknown as { $client: pg.Pool }).$client
+
+const refreshSessionQueue = new StatementQueue<NewRefreshSession, void>({
+  atOnce: 2,
+  most: 100,
+  run: async (pool, sessions) => {
+    await pool.query({
+      name: 'insertRefreshSessions',
+      text: `INSERT INTO refresh_sessions (family_id, respondent_id, token_hash, expires_at, created_at)
+        SELECT * FROM unnest($1::text[], $2::integer[], $3::text[], $4::timestamptz[], $5::timestamptz[])`,
+      values: [
+        sessions.map(session => session.familyId),
+        sessions.map(session => session.respondentId),
+        sessions.map(session => session.tokenHash),
+        sessions.map(session => session.expiresAt),
+        sessions.map(session => session.createdAt),
+      ],
+    })
+    return sessions.map(() => undefined)
+  },
+})
+
 /**
  * PostgreSQL through node-postgres: a pool (NUXT_DATABASE_POOL_SIZE connections), each transaction on
  * one pooled connection, READ COMMITTED; rows that concurrent transactions must not both change are
@@ -133,6 +156,10 @@ export const postgresEngine: Engine = {
 
   write: <T>(db: Db, steps: (tx: Tx) => Steps<T>) =>
     asPg(db).transaction(tx => runPostgresSteps(tx, steps(tx as unknown as Tx))),
+
+  insertRefreshSession: async (db, session) => {
+    await refreshSessionQueue.add(poolOf(db), session)
+  },
 
   rateLimitHit: async (db, key, windowMs, now) => {
     const at = new Date(now)

@@ -2,7 +2,7 @@ import { and, asc, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm'
 import type { Db, Tx } from '.'
 import type { DeliveryRow, Engine } from './engine'
 import { prepared } from './prepared'
-import { rateLimits, webhookDeliveries } from './schema'
+import { rateLimits, refreshSessions, webhookDeliveries } from './schema'
 import { runSqliteSteps, type Steps } from './steps'
 import { writeTransaction } from './write-batch'
 
@@ -33,6 +33,10 @@ export const sqliteEngine: Engine = {
     settle(() => db.transaction(tx => runSqliteSteps(tx, steps(tx)), { behavior: 'immediate' })),
 
   write: <T>(db: Db, steps: (tx: Tx) => Steps<T>) => writeTransaction(db, tx => runSqliteSteps(tx, steps(tx))),
+
+  insertRefreshSession: (db, session) => writeTransaction(db, (tx) => {
+    tx.insert(refreshSessions).values(session).run()
+  }),
 
   rateLimitHit: (db, key, windowMs, now) => settle(() => prepared(db, 'rateLimitHit', () => db.insert(rateLimits)
     .values({ key: sql.placeholder('key'), windowStart: sql.placeholder('windowStart'), count: 1 })

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import { and, eq, isNull } from 'drizzle-orm'
-import { errors as joseErrors, jwtVerify, SignJWT } from 'jose'
-import { read, tables, write, type Db, type Tx } from '#server/database'
+import { decodeProtectedHeader } from 'jose'
+import { engineOf, read, tables, write, type Db, type Tx } from '#server/database'
 import type { RespondentRow, SurveyRow } from '#server/database/schema'
 import { exec, first, type Steps } from '#server/database/steps'
-import { AppError, unauthorized } from '#server/utils/errors'
-import { hmacKey } from '#server/utils/hmac-keys'
+import { unauthorized } from '#server/utils/errors'
+import { hmacSignatureHolds, jwsPayloadObject, signHmacJwt } from '#server/utils/hmac-jws'
 import { randomToken, sha256 } from '#server/utils/tokens'
 import { findRespondentById, type RespondentRecord } from './respondents'
 import { findSurveyById } from './surveys'
@@ -17,34 +17,44 @@ export const REFRESH_COOKIE = 'rg_refresh'
 const ACCESS_AUDIENCE = 'respondent'
 const ISSUER = 'respondent-gateway'
 
-const secretKey = (secret: string) => hmacKey(secret, 'HS256')
-
 export interface AccessClaims { respondentId: number, surveyId: number }
 
 /** A 15-minute access token for one respondent in one survey. */
 export async function issueAccessToken(secret: string, respondent: RespondentRow, survey: SurveyRow): Promise<string> {
-  return new SignJWT({ uid: respondent.userId, sid: survey.id, survey: survey.slug })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setSubject(String(respondent.id))
-    .setIssuer(ISSUER)
-    .setAudience(ACCESS_AUDIENCE)
-    .setIssuedAt()
-    .setExpirationTime(`${ACCESS_TOKEN_TTL_SECONDS}s`)
-    .sign(await secretKey(secret))
+  const issuedAt = Math.floor(Date.now() / 1000)
+  return signHmacJwt({
+    uid: respondent.userId,
+    sid: survey.id,
+    survey: survey.slug,
+    sub: String(respondent.id),
+    iss: ISSUER,
+    aud: ACCESS_AUDIENCE,
+    iat: issuedAt,
+    exp: issuedAt + ACCESS_TOKEN_TTL_SECONDS,
+  }, secret)
 }
 
-export async function verifyAccessToken(secret: string, token: string): Promise<AccessClaims> {
+function accessTokenHeaderIsOurs(token: string): boolean {
   try {
-    const { payload } = await jwtVerify(token, await secretKey(secret), { algorithms: ['HS256'], issuer: ISSUER, audience: ACCESS_AUDIENCE })
-    const respondentId = Number(payload.sub)
-    if (!Number.isSafeInteger(respondentId) || typeof payload.sid !== 'number') throw unauthorized('The access token is not valid.')
-    return { respondentId, surveyId: payload.sid }
+    const header = decodeProtectedHeader(token)
+    return header.alg === 'HS256' && header.crit === undefined && header.b64 === undefined
   }
-  catch (error) {
-    if (error instanceof AppError) throw error
-    if (error instanceof joseErrors.JWTExpired) throw unauthorized('The access token has expired.')
-    throw unauthorized('The access token is not valid.')
+  catch {
+    return false
   }
+}
+
+/** The claims of an access token this server signed: 401 when it is not one, or has expired. */
+export async function verifyAccessToken(secret: string, token: string, now = new Date()): Promise<AccessClaims> {
+  const notValid = () => unauthorized('The access token is not valid.')
+  if (!accessTokenHeaderIsOurs(token) || !hmacSignatureHolds(token, secret, 'HS256')) throw notValid()
+  const payload = jwsPayloadObject(token)
+  if (!payload || payload.iss !== ISSUER || payload.aud !== ACCESS_AUDIENCE) throw notValid()
+  if (typeof payload.exp !== 'number') throw notValid()
+  if (payload.exp <= Math.floor(now.getTime() / 1000)) throw unauthorized('The access token has expired.')
+  const respondentId = Number(payload.sub)
+  if (typeof payload.sub !== 'string' || !Number.isSafeInteger(respondentId) || typeof payload.sid !== 'number') throw notValid()
+  return { respondentId, surveyId: payload.sid }
 }
 
 export interface IssuedRefreshToken { token: string, expiresAt: Date }
@@ -56,15 +66,16 @@ function* storeRefreshToken(tx: Db | Tx, respondentId: number, familyId: string,
 }
 
 /** A new sign-in: a new refresh-token family, which ends `lifetimeSeconds` from now at the latest. */
-export function startRefreshSession(
+export async function startRefreshSession(
   db: Db,
   respondentId: number,
   lifetimeSeconds = DEFAULT_SESSION_LIFETIME_SECONDS,
   now = new Date(),
 ): Promise<IssuedRefreshToken> {
-  const familyId = randomUUID()
+  const token = randomToken(32)
   const expiresAt = new Date(now.getTime() + lifetimeSeconds * 1000)
-  return write(db, tx => storeRefreshToken(tx, respondentId, familyId, expiresAt, now))
+  await engineOf(db).insertRefreshSession(db, { familyId: randomUUID(), respondentId, tokenHash: sha256(token), expiresAt, createdAt: now })
+  return { token, expiresAt }
 }
 
 export interface RotatedSession { record: RespondentRecord, survey: SurveyRow, refresh: IssuedRefreshToken }

@@ -2,6 +2,7 @@ import type pg from 'pg'
 import type { Db } from '#server/database'
 import type { SurveyRow } from '#server/database/schema'
 import type { CustomFieldInput } from '#shared/schemas/respondent'
+import { StatementQueue } from '#server/database/postgres-statement-queue'
 import { outboxRows } from './notifications'
 import { generateAuthToken, type CustomField } from './respondents'
 
@@ -18,7 +19,7 @@ import { generateAuthToken, type CustomField } from './respondents'
  * respondent row went in. When the username is taken it changes nothing and returns the respondent
  * found. Users' ids are drawn from their sequence ahead (`takeUserId`) so that events can name them,
  * and the id also ties each inserted row to the respondent it belongs to. The creations that arrive
- * while earlier ones are running share a statement (`enqueue`).
+ * while earlier ones are running share a statement (`creationQueue`).
  */
 const CREATE_RESPONDENTS = `
 WITH input AS (
@@ -154,108 +155,20 @@ function refillUserIds(pool: pg.Pool, reserved: ReservedIds): Promise<void> {
   })
 }
 
-/** One respondent asked for, with everything its rows need, waiting for a statement. */
+/** One respondent asked for, with everything its rows need. */
 interface Creation {
   surveyId: number
   userId: number
   authToken: string
   input: NewPartnerRespondent
   event: ReturnType<typeof outboxRows>
-  settle: (outcome: { row: Row } | { error: unknown }) => void
-}
-
-/** How many create-user statements one process keeps running at once; the creations asked for meanwhile wait and share the next. */
-export const CREATE_STATEMENTS_AT_ONCE = 2
-/** The most respondents one statement creates. */
-export const CREATIONS_PER_STATEMENT = 100
-
-interface Queue { waiting: Creation[], running: number }
-const queues = new WeakMap<pg.Pool, Queue>()
-
-interface StatementCounts { statements: number, creations: number }
-const statementCounts = new WeakMap<pg.Pool, StatementCounts>()
-
-/** The create-respondents statements this process has run on the database, and the creations they carried. */
-export function createStatementCounts(db: Db): StatementCounts {
-  return { ...statementCounts.get(clientOf(db)) ?? { statements: 0, creations: 0 } }
-}
-
-const usernameKey = (creation: Creation) => `${creation.surveyId}:u:${creation.input.username}`
-const tokenIdKey = (creation: Creation) => `${creation.surveyId}:j:${creation.input.jti?.value}`
-
-/**
- * Runs the creation at once when fewer than CREATE_STATEMENTS_AT_ONCE statements are running; else it
- * waits and goes with every other waiting creation in the next statement. Under light load each
- * creation is a statement of its own; under heavy load one commit carries many.
- */
-function enqueue(pool: pg.Pool, creation: Creation) {
-  let queue = queues.get(pool)
-  if (!queue) queues.set(pool, queue = { waiting: [], running: 0 })
-  queue.waiting.push(creation)
-  startStatements(pool, queue)
-}
-
-function startStatements(pool: pg.Pool, queue: Queue) {
-  while (queue.running < CREATE_STATEMENTS_AT_ONCE && queue.waiting.length) {
-    const batch = takeBatch(queue)
-    queue.running++
-    void runStatement(pool, batch).finally(() => {
-      queue.running--
-      startStatements(pool, queue)
-    })
-  }
-}
-
-/**
- * The waiting creations that go into one statement, in arrival order: never two for one username, or
- * two with one single-use token id, of a survey (the statement's answer for each is read by user id,
- * and a username or token id twice in one statement would be found taken by itself). Those wait for the
- * next statement.
- */
-function takeBatch(queue: Queue): Creation[] {
-  const batch: Creation[] = []
-  const keys = new Set<string>()
-  const left: Creation[] = []
-  for (const creation of queue.waiting) {
-    const creationKeys = creation.input.jti ? [usernameKey(creation), tokenIdKey(creation)] : [usernameKey(creation)]
-    if (batch.length >= CREATIONS_PER_STATEMENT || creationKeys.some(key => keys.has(key))) {
-      left.push(creation)
-      continue
-    }
-    creationKeys.forEach(key => keys.add(key))
-    batch.push(creation)
-  }
-  queue.waiting = left
-  return batch
-}
-
-async function runStatement(pool: pg.Pool, batch: Creation[]): Promise<void> {
-  let rows: Row[]
-  try {
-    rows = await createRespondents(pool, batch)
-  }
-  catch (error) {
-    // One creation's fault (or two statements waiting on each other's usernames, which PostgreSQL breaks
-    // by failing one) must not fail the others: each goes again in a statement of its own.
-    if (batch.length > 1) {
-      await Promise.all(batch.map(creation => runStatement(pool, [creation])))
-      return
-    }
-    batch[0]!.settle({ error })
-    return
-  }
-  const rowFor = new Map(rows.map(row => [row.for_user_id, row]))
-  for (const creation of batch) {
-    const row = rowFor.get(creation.userId)
-    creation.settle(row ? { row } : { error: new Error('The create-respondents statement returned no row for a respondent.') })
-  }
 }
 
 const byCodeUnits = (a: string, b: string) => a < b ? -1 : a > b ? 1 : 0
 
-async function createRespondents(pool: pg.Pool, batch: Creation[]): Promise<Row[]> {
+async function createRespondents(pool: pg.Pool, creations: Creation[]): Promise<(Row | undefined)[]> {
   // Every statement inserts usernames in one order, so two statements never each wait for the other's.
-  const ordered = [...batch].sort((a, b) => a.surveyId - b.surveyId || byCodeUnits(a.input.username, b.input.username))
+  const ordered = [...creations].sort((a, b) => a.surveyId - b.surveyId || byCodeUnits(a.input.username, b.input.username))
   const fields = ordered.flatMap(creation => creation.input.customFields.map(field => ({ userId: creation.userId, field })))
   const deliveries = ordered.flatMap(creation => creation.event.deliveries.map(delivery => ({ userId: creation.userId, delivery })))
   const { rows } = await pool.query<Row>({
@@ -282,10 +195,26 @@ async function createRespondents(pool: pg.Pool, batch: Creation[]): Promise<Row[
       deliveries.map(({ delivery }) => delivery.url),
     ],
   })
-  const counts = statementCounts.get(pool) ?? { statements: 0, creations: 0 }
-  statementCounts.set(pool, { statements: counts.statements + 1, creations: counts.creations + batch.length })
-  return rows
+  const rowFor = new Map(rows.map(row => [row.for_user_id, row]))
+  return creations.map(creation => rowFor.get(creation.userId))
 }
+
+/**
+ * Creations that arrive while two statements run share the next one. Never two with one single-use
+ * token id of a survey, since the statement's answer for a token id is read by survey and id. One
+ * username may come several times: an existing respondent is found by each, and a new one is created
+ * by the first, while the others, finding it neither created nor there before, go on through the shared
+ * transaction, which finds it.
+ */
+const creationQueue = new StatementQueue<Creation, Row | undefined>({
+  atOnce: 2,
+  most: 100,
+  exclusiveKey: creation => creation.input.jti ? `${creation.surveyId}:${creation.input.jti.value}` : undefined,
+  run: createRespondents,
+})
+
+/** The create-respondents statements this process has run on the database, and the creations they carried. */
+export const createStatementCounts = (db: Db) => creationQueue.statementsRun(clientOf(db))
 
 export async function createRespondentAtOnce(db: Db, survey: SurveyRow, input: NewPartnerRespondent): Promise<CreateAtOnceOutcome> {
   const pool = clientOf(db)
@@ -293,12 +222,9 @@ export async function createRespondentAtOnce(db: Db, survey: SurveyRow, input: N
   const authToken = generateAuthToken(survey)
   const body = { type: 'survey.respondent.created' as const, surveyId: String(survey.id), userId: String(userId), username: input.username }
   const event = outboxRows(survey, body, new Date())
-  const outcome = await new Promise<{ row: Row } | { error: unknown }>((settle) => {
-    enqueue(pool, { surveyId: survey.id, userId, authToken, input, event, settle })
-  })
-  // A failed statement may still have committed (the connection lost after it): the id is not reused.
-  if ('error' in outcome) throw outcome.error
-  const { row } = outcome
+  // A failed statement may still have committed (the connection lost after it): its id is not reused.
+  const row = await creationQueue.add(pool, { surveyId: survey.id, userId, authToken, input, event })
+  if (!row) throw new Error('The create-respondents statement returned no row for a respondent.')
   if (row.created) {
     return {
       kind: 'created',

@@ -1,8 +1,8 @@
-import { createHmac, timingSafeEqual } from 'node:crypto'
 import { decodeProtectedHeader, type JWTPayload } from 'jose'
 import type { SurveyRow } from '#server/database/schema'
 import type { AppError } from './errors'
 import { badRequest, forbidden } from './errors'
+import { hmacSignatureHolds, jwsPayloadObject } from './hmac-jws'
 
 export const PARTNER_JWT_ALGORITHMS = ['HS256', 'HS512'] as const
 export const CLOCK_TOLERANCE_SECONDS = 30
@@ -37,36 +37,6 @@ function numericDateError(payload: Record<string, unknown>): AppError | undefine
   })
   if (!claim) return undefined
   return badRequest(`${claim} claim is not valid`, { [claim]: { msg: `${claim} must be a NumericDate: seconds since the epoch, from 0 to ${MAX_NUMERIC_DATE} (the end of year 9999)` } })
-}
-
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
-
-/** The token's payload when it is a JSON object (strict UTF-8), else undefined. */
-function payloadObject(token: string): JWTPayload | undefined {
-  try {
-    const payload: unknown = JSON.parse(strictUtf8.decode(Buffer.from(token.split('.')[1] ?? '', 'base64url')))
-    return typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? payload as JWTPayload : undefined
-  }
-  catch {
-    return undefined
-  }
-}
-
-const HMAC_HASHES = { HS256: 'sha256', HS512: 'sha512' } as const
-
-/**
- * Whether a compact JWS carries the HMAC of its header and payload under `secret` (its UTF-8 bytes),
- * compared in constant time. Checked here with node:crypto rather than by jose's `jwtVerify`: jose (v6)
- * verifies only through WebCrypto, which runs every HMAC as a job on libuv's thread pool, and handing
- * the job over and back cost the event loop a quarter of a create-user's time on a busy server (the
- * HMAC itself takes microseconds). jose still parses the header; the claims are checked below.
- */
-function hmacSignatureHolds(token: string, secret: string, alg: keyof typeof HMAC_HASHES): boolean {
-  const signingInputEnd = token.lastIndexOf('.')
-  const expected = Buffer.from(createHmac(HMAC_HASHES[alg], secret).update(token.slice(0, signingInputEnd)).digest('base64url'))
-  // A digest has one base64url spelling: comparing the text compares the bytes and refuses any other spelling.
-  const given = Buffer.from(token.slice(signingInputEnd + 1))
-  return given.length === expected.length && timingSafeEqual(given, expected)
 }
 
 function audienceList(aud: unknown): string[] | undefined {
@@ -106,7 +76,7 @@ export async function verifyPartnerToken(
 
   // Once the signature holds, a payload that is not a JSON object is the request's fault (400, as
   // Intake24 answers when it validates the verified payload), not a refusal.
-  const payload = payloadObject(token)
+  const payload = jwsPayloadObject(token) as JWTPayload | undefined
   if (!payload) throw tokenError('token payload must be a JSON object of claims')
   const dateError = numericDateError(payload)
   if (dateError) throw dateError
