@@ -101,7 +101,12 @@ export async function runPostgresSteps<T>(db: unknown, steps: Steps<T>): Promise
     let result: unknown
     try {
       if (op.kind === 'sql') result = op.postgres ? await (db as PostgresHandle).execute(op.postgres) : undefined
-      else if (op.kind === 'prepared') result = await (op.build(db as never) as Preparable<AsyncPrepared>).prepare(op.name).execute(op.values)
+      else if (op.kind === 'prepared') {
+        // Kept per session like SQLite's: the pool's session serves every statement outside a transaction,
+        // so the hot reads skip drizzle's query building; a transaction has a session of its own.
+        const statement = prepared(db as object, op.name, () => (op.build(db as never) as Preparable<AsyncPrepared>).prepare(op.name))
+        result = await statement.execute(op.values)
+      }
       else result = await (op.query as PromiseLike<unknown>)
     }
     catch (error) {
