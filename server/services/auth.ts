@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto'
 import { and, eq, isNull } from 'drizzle-orm'
 import { decodeProtectedHeader } from 'jose'
 import { engineOf, read, tables, write, type Db, type Tx } from '#server/database'
+import type { NewRefreshSession } from '#server/database/engine'
 import type { RespondentRow, SurveyRow } from '#server/database/schema'
 import { exec, first, type Steps } from '#server/database/steps'
 import { unauthorized } from '#server/utils/errors'
-import { hmacSignatureHolds, jwsPayloadObject, signHmacJwt } from '#server/utils/hmac-jws'
+import { hmacSignatureHolds, jwsPayloadObject, signHmacJwt, usesJwsExtension } from '#server/utils/hmac-jws'
 import { randomToken, sha256 } from '#server/utils/tokens'
 import { findRespondentById, type RespondentRecord } from './respondents'
 import { findSurveyById } from './surveys'
@@ -37,7 +38,7 @@ export async function issueAccessToken(secret: string, respondent: RespondentRow
 function accessTokenHeaderIsOurs(token: string): boolean {
   try {
     const header = decodeProtectedHeader(token)
-    return header.alg === 'HS256' && header.crit === undefined && header.b64 === undefined
+    return header.alg === 'HS256' && !usesJwsExtension(header)
   }
   catch {
     return false
@@ -59,10 +60,17 @@ export async function verifyAccessToken(secret: string, token: string, now = new
 
 export interface IssuedRefreshToken { token: string, expiresAt: Date }
 
-function* storeRefreshToken(tx: Db | Tx, respondentId: number, familyId: string, expiresAt: Date, now: Date): Steps<IssuedRefreshToken> {
+/** A fresh refresh token and the row that stores it (its digest only). */
+function newRefreshToken(respondentId: number, familyId: string, expiresAt: Date, now: Date) {
   const token = randomToken(32)
-  yield* exec(tx.insert(tables(tx).refreshSessions).values({ familyId, respondentId, tokenHash: sha256(token), expiresAt, createdAt: now }))
-  return { token, expiresAt }
+  const session: NewRefreshSession = { familyId, respondentId, tokenHash: sha256(token), expiresAt, createdAt: now }
+  return { issued: { token, expiresAt }, session }
+}
+
+function* storeRefreshToken(tx: Db | Tx, respondentId: number, familyId: string, expiresAt: Date, now: Date): Steps<IssuedRefreshToken> {
+  const { issued, session } = newRefreshToken(respondentId, familyId, expiresAt, now)
+  yield* exec(tx.insert(tables(tx).refreshSessions).values(session))
+  return issued
 }
 
 /** A new sign-in: a new refresh-token family, which ends `lifetimeSeconds` from now at the latest. */
@@ -72,10 +80,9 @@ export async function startRefreshSession(
   lifetimeSeconds = DEFAULT_SESSION_LIFETIME_SECONDS,
   now = new Date(),
 ): Promise<IssuedRefreshToken> {
-  const token = randomToken(32)
-  const expiresAt = new Date(now.getTime() + lifetimeSeconds * 1000)
-  await engineOf(db).insertRefreshSession(db, { familyId: randomUUID(), respondentId, tokenHash: sha256(token), expiresAt, createdAt: now })
-  return { token, expiresAt }
+  const { issued, session } = newRefreshToken(respondentId, randomUUID(), new Date(now.getTime() + lifetimeSeconds * 1000), now)
+  await engineOf(db).insertRefreshSession(db, session)
+  return issued
 }
 
 export interface RotatedSession { record: RespondentRecord, survey: SurveyRow, refresh: IssuedRefreshToken }

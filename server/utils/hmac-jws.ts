@@ -31,6 +31,11 @@ export function hmacSignatureHolds(token: string, secret: string, alg: HmacAlgor
   return given.length === expected.length && timingSafeEqual(given, expected)
 }
 
+/** Whether a JWS header asks for an extension these tokens never use: critical ones (RFC 7515 4.1.11), an unencoded payload (RFC 7797). */
+export function usesJwsExtension(header: Record<string, unknown>): boolean {
+  return header.crit !== undefined || header.b64 !== undefined
+}
+
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
 
 /** The payload of a compact JWS when it is a JSON object (strict UTF-8), else undefined. */

@@ -2,7 +2,7 @@ import { decodeProtectedHeader, type JWTPayload } from 'jose'
 import type { SurveyRow } from '#server/database/schema'
 import type { AppError } from './errors'
 import { badRequest, forbidden } from './errors'
-import { hmacSignatureHolds, jwsPayloadObject } from './hmac-jws'
+import { hmacSignatureHolds, jwsPayloadObject, usesJwsExtension } from './hmac-jws'
 
 export const PARTNER_JWT_ALGORITHMS = ['HS256', 'HS512'] as const
 export const CLOCK_TOLERANCE_SECONDS = 30
@@ -69,8 +69,7 @@ export async function verifyPartnerToken(
   const alg = header.alg
   if (typeof alg !== 'string' || !(PARTNER_JWT_ALGORITHMS as readonly string[]).includes(alg))
     throw claimError('alg', `algorithm not allowed: only ${PARTNER_JWT_ALGORITHMS.join(' and ')} are accepted`)
-  // Critical extensions (RFC 7515 4.1.11), an unencoded payload (RFC 7797) among them: none is understood here.
-  if (header.crit !== undefined || header.b64 !== undefined) throw claimError('token', 'token uses an unsupported feature')
+  if (usesJwsExtension(header)) throw claimError('token', 'token uses an unsupported feature')
   if (!hmacSignatureHolds(token, survey.genUserKey ?? '', alg as typeof PARTNER_JWT_ALGORITHMS[number]))
     throw claimError('token', 'invalid signature')
 
