@@ -85,3 +85,17 @@ export async function createTestDatabase(): Promise<{ name: string, url: string,
     },
   }
 }
+
+/**
+ * Drops a test database once its connections have gone. A pool's end() resolves before its sockets have
+ * closed: a DROP … WITH (FORCE) at that moment terminates them, and the closing client reports the
+ * termination as an 'error' event nobody listens to any more.
+ */
+export async function dropDatabaseOnceClosed(admin: pg.Client, database: string): Promise<void> {
+  for (let waited = 0; waited < 5000; waited += 50) {
+    const { rows: [open] } = await admin.query<{ count: number }>('SELECT count(*)::integer AS count FROM pg_stat_activity WHERE datname = $1', [database])
+    if (!open?.count) break
+    await new Promise(done => setTimeout(done, 50))
+  }
+  await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
+}

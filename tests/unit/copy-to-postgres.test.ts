@@ -19,7 +19,7 @@ import { findSurveyBySlug, upsertSurveys } from '#server/services/surveys'
 import { verifyPassword } from '#server/utils/passwords'
 import { root } from '../../scripts/ensure-build.mjs'
 import { runCli } from '../support/cli'
-import { postgresForUnitTest } from '../support/engine'
+import { dropDatabaseOnceClosed, postgresForUnitTest } from '../support/engine'
 
 const adminUrl = await postgresForUnitTest('the db:copy test into PostgreSQL') ?? ''
 const available = adminUrl !== ''
@@ -38,7 +38,7 @@ async function freshDatabase(): Promise<string> {
 
 afterAll(async () => {
   if (!available) return
-  for (const name of created) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+  for (const name of created) await dropDatabaseOnceClosed(admin, name)
   await admin.end()
 })
 

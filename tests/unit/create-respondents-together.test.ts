@@ -9,7 +9,7 @@ import { createOrUpdateFromPartner } from '#server/services/respondents'
 import { createStatementCounts } from '#server/services/respondents-postgres'
 import { deleteSurvey, upsertSurvey } from '#server/services/surveys'
 import { root } from '../../scripts/ensure-build.mjs'
-import { postgresForUnitTest, withDatabase } from '../support/engine'
+import { dropDatabaseOnceClosed, postgresForUnitTest, withDatabase } from '../support/engine'
 
 const adminUrl = await postgresForUnitTest('the test of create-users sharing a statement')
 
@@ -53,13 +53,7 @@ describe.skipIf(adminUrl === null)('partner create-users sharing one statement o
   afterAll(async () => {
     await client?.end()
     await handle?.close()
-    // The pool's connections close after close() resolves: the database is dropped once they have.
-    for (let waited = 0; waited < 5000; waited += 50) {
-      const { rows: [open] } = await admin.query<{ count: number }>('SELECT count(*)::integer AS count FROM pg_stat_activity WHERE datname = $1', [database])
-      if (!open?.count) break
-      await new Promise(done => setTimeout(done, 50))
-    }
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined)
+    await dropDatabaseOnceClosed(admin, database).catch(() => undefined)
     await admin.end()
   })
 

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { getTableName, is, Table } from 'drizzle-orm'
 import * as schema from '#server/database/schema.postgres'
 import { root } from '../../scripts/ensure-build.mjs'
-import { postgresForUnitTest } from '../support/engine'
+import { dropDatabaseOnceClosed, postgresForUnitTest } from '../support/engine'
 
 const adminUrl = await postgresForUnitTest('the PostgreSQL migration test')
 
@@ -15,7 +15,7 @@ describe.skipIf(adminUrl === null)('PostgreSQL migrations', () => {
   const database = `rg_test_${randomBytes(6).toString('hex')}`
   const admin = new pg.Client({ connectionString: adminUrl ?? undefined })
   afterAll(async () => {
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined)
+    await dropDatabaseOnceClosed(admin, database).catch(() => undefined)
     await admin.end()
   })
 

@@ -6,7 +6,7 @@ import { externalDataVersion } from '#server/database'
 import { openPostgres, SURVEYS_CHANNEL, type PostgresHandle } from '#server/database/postgres-engine'
 import { surveysVersion, upsertSurvey } from '#server/services/surveys'
 import { root } from '../../scripts/ensure-build.mjs'
-import { postgresForUnitTest, withDatabase } from '../support/engine'
+import { dropDatabaseOnceClosed, postgresForUnitTest, withDatabase } from '../support/engine'
 
 const adminUrl = await postgresForUnitTest('the survey change notice test')
 
@@ -27,7 +27,7 @@ describe.skipIf(adminUrl === null)('survey change notices on PostgreSQL', () => 
   let handle: PostgresHandle | undefined
   afterAll(async () => {
     await handle?.close()
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined)
+    await dropDatabaseOnceClosed(admin, database).catch(() => undefined)
     await admin.end()
   })
 
