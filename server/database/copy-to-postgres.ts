@@ -58,6 +58,9 @@ export async function copySqliteToPostgres(options: {
 
   const source = new Database(options.sqlitePath, { readonly: true, fileMustExist: true })
   const pool = new pg.Pool({ connectionString: options.postgresUrl, max: 2 })
+  // An idle connection lost between statements would otherwise end the CLI with an uncaught 'error'
+  // event and its stack; the copy's next statement fails on its own with the server's message.
+  pool.on('error', () => undefined)
   try {
     const expected = (JSON.parse(readFileSync(join(options.sqliteMigrations, 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] }).entries.length
     if (appliedMigrations(source) !== expected)
